@@ -1,0 +1,31 @@
+"""Errors the core raises; each carries a one-line, user-facing message."""
+
+from __future__ import annotations
+
+
+class SkillAugError(Exception):
+    """Base class: anything the CLI reports as one line and a non-zero exit."""
+
+
+class PolicyError(SkillAugError):
+    """A policy file is invalid; ``problems`` holds one ``FILE:LINE: message`` per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class PluginError(SkillAugError):
+    """A plugin is broken in a way that makes the registry ambiguous (e.g. two owners of a type)."""
+
+
+class UnknownProductType(SkillAugError):
+    """A task / product type that no loaded plugin registers."""
+
+
+class ImageReadError(SkillAugError):
+    """An image file that cannot be decoded (zero bytes, truncated, not an image, ...)."""
+
+
+class CatalogError(SkillAugError):
+    """A catalogue folder, manifest or attributes file that cannot be used as given."""

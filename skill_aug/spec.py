@@ -1,0 +1,85 @@
+"""The declarative model of a policy: ops, view groups, the global space, product types.
+
+Everything here is plain data (no albumentations objects), so a policy can be shown,
+compared, serialised back to YAML and validated before anything is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """One op of a policy: an albumentations (or registered custom) class name and its arguments.
+
+    Written in YAML as a one-key mapping, ``- ColorJitter: {brightness: 0.4, p: 0.8}``.
+    ``params`` always holds ``p`` once resolved.
+    """
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_yaml(self) -> dict[str, dict[str, Any]]:
+        """The one-key mapping this op is written as in a policy file."""
+        return {self.name: dict(self.params)}
+
+
+@dataclass(frozen=True)
+class ViewGroup:
+    """A crop group of the global space: ``count`` views of ``size`` px each.
+
+    Every view is a random resized crop (``scale``, ``ratio``) of the locally augmented
+    photo, followed by ``ops``; ``per_view`` optionally adds ops to single views (DINO
+    blurs its first global view always and solarises only its second).
+    """
+
+    count: int
+    size: int
+    scale: tuple[float, float]
+    ratio: tuple[float, float] = (3 / 4, 4 / 3)
+    ops: tuple[OpSpec, ...] = ()
+    per_view: tuple[tuple[OpSpec, ...], ...] = ()
+
+    def ops_for_view(self, index: int) -> tuple[OpSpec, ...]:
+        """The shared ops followed by the ops specific to view ``index``."""
+        extra = self.per_view[index] if index < len(self.per_view) else ()
+        return tuple(self.ops) + tuple(extra)
+
+
+@dataclass(frozen=True)
+class GlobalSpace:
+    """G = {G_h, G_l}: the task-independent part of a policy (paper §3.2)."""
+
+    high_res: ViewGroup
+    low_res: ViewGroup
+
+
+@dataclass(frozen=True)
+class ProductType:
+    """A product type T_i as a plugin registers it.
+
+    ``local_set`` is A_i (applied to every view before the global ops), ``preprocess`` is H
+    (applied once to every source photo). ``attributes`` are the labels an evaluation
+    reports for this type; ``silhouette`` names the synthetic catalogue's product shape.
+    """
+
+    name: str
+    description: str
+    local_set: tuple[OpSpec, ...] = ()
+    preprocess: tuple[OpSpec, ...] = ()
+    attributes: tuple[str, ...] = ("pattern", "color")
+    silhouette: str = "generic"
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """A fully resolved policy: H, A_i and G with every op's every parameter written out."""
+
+    name: str
+    task: str | None
+    preprocess: tuple[OpSpec, ...]
+    local_set: tuple[OpSpec, ...]
+    global_space: GlobalSpace
+    description: str = ""
