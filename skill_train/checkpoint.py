@@ -108,7 +108,8 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # torch raises several unrelated types for a bad file
-        raise CheckpointError(f"{path}: cannot read checkpoint ({type(err).__name__}: {err})") from err
+        first_line = (str(err).strip().splitlines() or [""])[0]
+        raise CheckpointError(f"{path}: cannot read checkpoint ({type(err).__name__}: {first_line})") from err
 
 
 def export_backbone(backbone: nn.Module, model_config: dict[str, Any], run_dir: Path) -> tuple[Path, Path]:

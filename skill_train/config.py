@@ -34,7 +34,7 @@ class TrainConfig:
 
     Run options: ``task`` (product type; its installed policy and synthetic catalogue are
     the defaults), ``data`` (a catalogue folder or manifest), ``policy`` (a policy YAML
-    overriding the task's), ``out`` (run folder), ``max_steps`` (stop after this many
+    overriding the task's), ``out`` (run folder), ``resume`` (continue the run saved in ``out``), ``max_steps`` (stop after this many
     optimiser steps; schedules still span ``epochs`` so ``--resume`` continues the same
     run), ``init`` (a local safetensors/checkpoint file with backbone weights).
     The rest is the recipe (see ``presets/cpu.yaml`` for each field's meaning).
@@ -48,6 +48,7 @@ class TrainConfig:
     method: str = "dino"
     seed: int = 0
     out: str | None = None
+    resume: bool = False
     max_steps: int | None = None
     device: str = "auto"
     init: str | None = None

@@ -1,0 +1,389 @@
+"""The DINO training loop (paper §3.3), readable top to bottom.
+
+    >>> from skill_train.trainer import TrainConfig, train
+    >>> run_dir = train(TrainConfig.from_preset("cpu", task="curtains"))
+
+The student sees every view, the teacher (an EMA of the student) only the two high-res
+views; one optimiser step is: forward → loss → backward → per-parameter clipping →
+last-layer gradients dropped in the first epoch(s) → step → EMA teacher and loss centre.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+import torch
+import torch.distributed as dist
+from safetensors.torch import load_file
+from torch import nn
+from rich.console import Console
+from torch.nn.parallel import DistributedDataParallel
+
+from skill_aug.errors import SkillAugError
+from skill_train.checkpoint import (
+    CHECKPOINT_NAME,
+    CheckpointError,
+    atomic_write_text,
+    capture_rng_state,
+    export_backbone,
+    load_checkpoint,
+    restore_rng_state,
+    save_checkpoint,
+)
+from skill_train.config import ConfigError, TrainConfig
+from skill_train.distributed import DistContext, broadcast_object, cleanup_distributed, setup_distributed
+from skill_train.knn import knn_report
+from skill_train.loss import DINOLoss
+from skill_train.model import (
+    DINOHead,
+    MultiCropWrapper,
+    backbone_config,
+    create_backbone,
+    ema_update,
+    parameter_groups,
+)
+from skill_train.run_log import RunLog, Throughput, summary_tables
+from skill_train.schedules import cosine_schedule, scaled_lr
+from skill_train.train_data import TrainData, prepare_data
+
+__all__ = ["TrainConfig", "TrainingDiverged", "TrainingInterrupted", "train"]
+
+
+class TrainingDiverged(SkillAugError):
+    """The loss became NaN or infinite; the last good state was saved first."""
+
+
+class TrainingInterrupted(Exception):
+    """Ctrl-C (or SIGTERM) stopped the run after saving a checkpoint to resume from."""
+
+    def __init__(self, run_dir: Path, step: int):
+        super().__init__(f"interrupted after step {step}; checkpoint saved in {run_dir}")
+        self.run_dir, self.step = run_dir, step
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Train (or, with ``cfg.resume``, continue) a run; returns its folder.
+
+    Under torchrun every process calls this; only rank 0 writes. Raises
+    :class:`TrainingDiverged` on a non-finite loss and :class:`TrainingInterrupted` on Ctrl-C.
+    """
+    ctx = setup_distributed(cfg.device)
+    try:
+        return _run(cfg, ctx)
+    finally:
+        cleanup_distributed()
+
+
+# -- the models ----------------------------------------------------------------------------
+def build_models(cfg: TrainConfig, high_res_size: int) -> tuple[MultiCropWrapper, MultiCropWrapper, dict[str, Any]]:
+    """Student and teacher (identical weights; drop-path on the student only) and the backbone's timm config.
+
+    Initialisation is seeded by ``cfg.seed`` alone, so :func:`initial_backbone` can rebuild it.
+    """
+    model_config = backbone_config(cfg.arch, high_res_size, cfg.arch_overrides)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        student_backbone = create_backbone(model_config, drop_path_rate=cfg.drop_path_rate)
+        if cfg.init:
+            load_backbone_weights(student_backbone, Path(cfg.init))
+        head_args = dict(in_dim=student_backbone.num_features, out_dim=cfg.out_dim, hidden_dim=cfg.head_hidden_dim,
+                         bottleneck_dim=cfg.head_bottleneck_dim, norm_last_layer=cfg.norm_last_layer)
+        student = MultiCropWrapper(student_backbone, DINOHead(**head_args))
+        teacher = MultiCropWrapper(create_backbone(model_config), DINOHead(**head_args))
+    teacher.load_state_dict(student.state_dict())
+    for p in teacher.parameters():
+        p.requires_grad = False
+    return student, teacher.eval(), model_config
+
+
+def initial_backbone(cfg: TrainConfig, high_res_size: int) -> nn.Module:
+    """The backbone exactly as training started it (random init, or ``--init`` weights)."""
+    return build_models(cfg, high_res_size)[1].backbone
+
+
+def load_backbone_weights(backbone: nn.Module, path: Path) -> None:
+    """Load a local ``backbone.safetensors`` or a run's ``checkpoint.pt`` (its teacher) into ``backbone``."""
+    if path.is_dir():
+        path = path / "backbone.safetensors"
+    if not path.is_file():
+        raise CheckpointError(f"--init {path}: no such file (give a backbone.safetensors or checkpoint.pt)")
+    if path.suffix == ".safetensors":
+        weights = load_file(str(path))
+    else:
+        teacher = load_checkpoint(path)["teacher"]
+        weights = {k.removeprefix("backbone."): v for k, v in teacher.items() if k.startswith("backbone.")}
+    try:
+        backbone.load_state_dict(weights)
+    except RuntimeError as err:
+        first = str(err).strip().splitlines()[1:2] or [str(err)]
+        raise CheckpointError(f"--init {path}: does not fit the preset's backbone ({first[0].strip()})") from err
+
+
+# -- one optimiser step's pieces -------------------------------------------------------------
+def clip_gradients(model: nn.Module, clip: float) -> None:
+    """DINO's per-parameter clipping: each gradient rescaled on its own to norm ≤ ``clip``."""
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    if clip <= 0 or not grads:
+        return
+    norms = torch._foreach_norm(grads)
+    torch._foreach_mul_(grads, [torch.clamp(clip / (n + 1e-6), max=1.0) for n in norms])
+
+
+def cancel_last_layer_gradients(model: nn.Module, epoch: int, freeze_epochs: int) -> None:
+    """Drop the prototypes' gradients during the first ``freeze_epochs`` epochs (stabilises the start)."""
+    if epoch >= freeze_epochs:
+        return
+    for name, p in model.named_parameters():
+        if "last_layer" in name:
+            p.grad = None
+
+
+class StopRequest(contextlib.AbstractContextManager):
+    """Turns the first Ctrl-C / SIGTERM into a flag the loop checks after each step."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> "StopRequest":
+        with contextlib.suppress(ValueError):  # signals can only be set in the main thread
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # a second Ctrl-C means now
+        self.requested = True
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def _batches(loader: Any) -> Iterator[dict[str, Any]]:
+    """``iter(loader)`` without consuming the global torch RNG, so a resumed run draws the same numbers."""
+    state = torch.get_rng_state()
+    it = iter(loader)
+    torch.set_rng_state(state)
+    return it
+
+
+def _precision(cfg: TrainConfig, device: torch.device) -> str:
+    if device.type != "cuda":
+        return "fp32"  # autocast is used on CUDA only
+    if cfg.precision == "auto":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return cfg.precision
+
+
+# -- the run ---------------------------------------------------------------------------------
+def _run_dir(cfg: TrainConfig, task: str | None, ctx: DistContext) -> Path:
+    if cfg.out:
+        run_dir = Path(cfg.out)
+    else:
+        run_dir = Path("runs") / f"{task or 'policy'}-{datetime.now():%Y%m%d-%H%M%S}"
+    run_dir = Path(broadcast_object(str(run_dir), ctx))
+    has_checkpoint = (run_dir / CHECKPOINT_NAME).is_file()
+    if cfg.resume and not has_checkpoint:
+        raise CheckpointError(f"--resume {run_dir}: no {CHECKPOINT_NAME} there to continue from")
+    if not cfg.resume and has_checkpoint:
+        raise ConfigError(f"{run_dir} already holds a run ({CHECKPOINT_NAME}); pass --resume to continue it or choose another --out")
+    if ctx.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    return run_dir
+
+
+def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
+    wall_start = time.perf_counter()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = ctx.device
+    data = prepare_data(cfg, ctx)
+    run_dir = _run_dir(cfg, cfg.task or data.policy.task, ctx)
+    resume_state = load_checkpoint(run_dir / CHECKPOINT_NAME) if cfg.resume else None
+
+    student_module, teacher, model_config = build_models(cfg, data.policy.high_res_size)
+    student_module.to(device)
+    teacher.to(device)
+    student: nn.Module = student_module
+    if ctx.distributed:
+        student = DistributedDataParallel(student_module, device_ids=[device.index] if device.type == "cuda" else None)
+    ncrops = 2 + data.policy.n_local
+    dino_loss = DINOLoss(cfg.out_dim, ncrops, cfg.warmup_teacher_temp, cfg.teacher_temp,
+                         cfg.warmup_teacher_temp_epochs, cfg.epochs, cfg.student_temp, cfg.center_momentum).to(device)
+    optimizer = torch.optim.AdamW(parameter_groups(student_module))
+    precision = _precision(cfg, device)
+    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+    autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+
+    spe = data.steps_per_epoch
+    total_steps = cfg.epochs * spe
+    lr_schedule = cosine_schedule(scaled_lr(cfg.base_lr, cfg.batch_size), cfg.min_lr, cfg.epochs, spe, cfg.warmup_epochs)
+    wd_schedule = cosine_schedule(cfg.weight_decay, cfg.weight_decay_end, cfg.epochs, spe)
+    momentum_schedule = cosine_schedule(cfg.momentum_teacher, 1.0, cfg.epochs, spe)
+    torch.manual_seed(cfg.seed + 1000 * ctx.rank)  # the drop-path stream, distinct per process
+
+    def state(next_step: int) -> dict[str, Any]:
+        rng = capture_rng_state()
+        if ctx.distributed:
+            all_rng: list[Any] = [None] * ctx.world_size
+            dist.all_gather_object(all_rng, rng)
+        else:
+            all_rng = [rng]
+        return {
+            "student": student_module.state_dict(), "teacher": teacher.state_dict(),
+            "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
+            "dino_loss": dino_loss.state_dict(), "next_step": next_step, "rng": all_rng,
+            "world_size": ctx.world_size, "config": cfg.to_dict(),
+        }
+
+    def save(next_step: int) -> None:
+        snapshot = state(next_step)  # collective under DDP: every rank takes part
+        if ctx.is_main:
+            save_checkpoint(run_dir / CHECKPOINT_NAME, snapshot)
+
+    start_step = 0
+    if resume_state is not None:
+        student_module.load_state_dict(resume_state["student"])
+        teacher.load_state_dict(resume_state["teacher"])
+        optimizer.load_state_dict(resume_state["optimizer"])
+        scaler.load_state_dict(resume_state["scaler"])
+        dino_loss.load_state_dict(resume_state["dino_loss"])
+        start_step = int(resume_state["next_step"])
+        if len(resume_state["rng"]) == ctx.world_size:
+            restore_rng_state(resume_state["rng"][ctx.rank])
+
+    if ctx.is_main:
+        atomic_write_text(run_dir / "config.yaml", cfg.replace(resume=False).to_yaml())
+        atomic_write_text(run_dir / "policy.yaml", data.policy.to_yaml())
+    log = RunLog(run_dir, total_steps, start_step, enabled=ctx.is_main)
+    log.print(_header(cfg, data, ctx, run_dir, total_steps, start_step, precision))
+
+    throughput = Throughput()
+    last: dict[str, Any] = {}
+    stop_at = min(total_steps, cfg.max_steps) if cfg.max_steps else total_steps
+    status = "finished" if stop_at == total_steps else f"stopped at --max-steps {cfg.max_steps}"
+    if start_step >= stop_at:
+        raise ConfigError(f"{run_dir} is already at step {start_step} of {stop_at}: nothing left to train "
+                          f"(raise --epochs or --max-steps)")
+    try:
+        with StopRequest() as stop:
+            for epoch in range(start_step // spe, cfg.epochs):
+                if epoch * spe >= stop_at:
+                    break
+                first = start_step - epoch * spe if epoch == start_step // spe else 0
+                data.set_epoch(epoch, start_batch=first)
+                throughput.restart_clock()
+                steps = range(epoch * spe + first, min((epoch + 1) * spe, stop_at))
+                for step, batch in zip(steps, _batches(data.loader)):
+                    for i, group in enumerate(optimizer.param_groups):
+                        group["lr"] = float(lr_schedule[step])
+                        if i == 0:  # the regularised group
+                            group["weight_decay"] = float(wd_schedule[step])
+                    views = [v.to(device, non_blocking=True) for v in batch["global"] + batch["local"]]
+
+                    with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
+                        with torch.no_grad():
+                            teacher_output = teacher(views[:2])  # the teacher sees only the high-res views
+                        student_output = student(views)
+                        loss = dino_loss(student_output, teacher_output, epoch, update_center=False)
+
+                    flags = torch.tensor([loss.item(), float(stop.requested)], dtype=torch.float64)
+                    if ctx.distributed:
+                        dist.all_reduce(flags)
+                    loss_value, stop_requested = flags[0].item() / ctx.world_size, flags[1].item() > 0
+                    if not math.isfinite(loss_value):
+                        save(step)
+                        raise TrainingDiverged(
+                            f"loss became {loss_value} at step {step} (epoch {epoch}); the last good state is in "
+                            f"{run_dir / CHECKPOINT_NAME} (try a lower --lr)"
+                        )
+
+                    optimizer.zero_grad(set_to_none=True)
+                    scaler.scale(loss).backward()
+                    scaler.unscale_(optimizer)
+                    clip_gradients(student_module, cfg.clip_grad)
+                    cancel_last_layer_gradients(student_module, epoch, cfg.freeze_last_layer)
+                    scaler.step(optimizer)
+                    scaler.update()
+
+                    ema_update(teacher, student_module, float(momentum_schedule[step]))
+                    dino_loss.update_center(teacher_output)
+
+                    last = {
+                        "step": step, "epoch": epoch, "loss": loss_value, "lr": float(lr_schedule[step]),
+                        "wd": float(wd_schedule[step]), "momentum": float(momentum_schedule[step]),
+                        **{k: dino_loss.stats[k] for k in ("teacher_temp", "teacher_entropy", "kl", "prototypes_used")},
+                        "images_per_s": throughput.tick(cfg.batch_size),
+                    }
+                    log.step(last)
+                    if stop_requested:
+                        save(step + 1)
+                        raise TrainingInterrupted(run_dir, step + 1)
+                save(min((epoch + 1) * spe, stop_at))
+                throughput.restart_clock()
+    finally:
+        log.close()
+
+    return _finish(cfg, ctx, data, run_dir, teacher, model_config, last, stop_at, spe,
+                   throughput, status, precision, wall_start)
+
+
+def _header(cfg: TrainConfig, data: TrainData, ctx: DistContext, run_dir: Path, total: int, start: int,
+            precision: str) -> str:
+    held_out = f", {len(data.split.test)} held out by {data.split.group_by}" if data.split else ""
+    what = "resuming at step " + str(start) if start else "training"
+    return (
+        f"{what}: {cfg.arch} {cfg.arch_overrides or ''} with policy {data.policy.spec.name!r} on "
+        f"{data.catalog_path} ({len(data.dataset)} products{held_out}); views 2×{data.policy.high_res_size}px + "
+        f"{data.policy.n_local}×{data.policy.low_res_size}px; {cfg.epochs} epochs × {data.steps_per_epoch} steps "
+        f"of {cfg.batch_size}; {ctx.device} × {ctx.world_size}, {precision} → {run_dir}"
+    )
+
+
+def _finish(cfg: TrainConfig, ctx: DistContext, data: TrainData, run_dir: Path, teacher: MultiCropWrapper,
+            model_config: dict[str, Any], last: dict[str, Any], steps_done: int, spe: int,
+            throughput: Throughput, status: str, precision: str, wall_start: float) -> Path:
+    """Export the teacher backbone, run the held-out k-NN (trained vs random init), write the summary."""
+    if not ctx.is_main:
+        return run_dir
+    export_backbone(teacher.backbone, model_config, run_dir)
+    train_seconds = time.perf_counter() - wall_start
+    knn: dict[str, Any] = {}
+    if data.split is not None and data.attributes:
+        eval_args = dict(attributes=data.attributes, size=data.policy.high_res_size, device=ctx.device,
+                         k=cfg.knn_k, temperature=cfg.knn_temperature,
+                         preprocess=lambda image: data.policy.preprocess(image, seed=0))
+        trained = knn_report(teacher.backbone, data.catalog, data.split, **eval_args)
+        random_init = knn_report(initial_backbone(cfg, data.policy.high_res_size).to(ctx.device), data.catalog,
+                                 data.split, **eval_args)
+        for name, result in trained.items():
+            result["random_init_accuracy"] = random_init.get(name, {}).get("accuracy", float("nan"))
+        knn = {"k": cfg.knn_k, "temperature": cfg.knn_temperature, "group_by": data.split.group_by,
+               "train_products": len(data.split.train), "test_products": len(data.split.test),
+               "photos_per_product": 2, "attributes": trained}
+    summary = {
+        "run_dir": str(run_dir), "status": status, "steps": steps_done, "epochs_done": steps_done / spe,
+        "final_loss": last.get("loss", float("nan")), "uniform_loss": math.log(cfg.out_dim),
+        "final_teacher_entropy": last.get("teacher_entropy", float("nan")), "final_kl": last.get("kl", float("nan")),
+        "images_per_s": throughput.steady, "train_time_s": train_seconds,
+        "wall_time_s": time.perf_counter() - wall_start, "device": str(ctx.device), "world_size": ctx.world_size,
+        "precision": precision, "knn": knn,
+    }
+    atomic_write_text(run_dir / "summary.json", _json(summary))
+    for table in summary_tables(summary):
+        Console().print(table)
+    return run_dir
+
+
+def _json(obj: Any) -> str:
+    import json
+
+    return json.dumps(obj, indent=2) + "\n"
