@@ -1,0 +1,20 @@
+"""Custom ops: real albumentations 2.0.8 transforms for product photos.
+
+Importing this package defines (and so registers for ``A.load``) every op below; saved
+pipelines name them ``skill_aug.ops.<ClassName>``. Policies name them by class name.
+
+- :class:`ForegroundCrop`: crop to the product on its plain background (preprocessing H).
+- :class:`PadToSquare`: pad to a square with the background colour (preprocessing H).
+- :class:`RegionCrop`: crop a named region of the product (neckline, hem, sleeve, toe, ...).
+- :class:`FoldShading`: vertical fold shading and pattern squeeze, as on a curtain.
+"""
+
+from skill_aug.ops.fold_shading import FoldShading
+from skill_aug.ops.foreground_crop import ForegroundCrop
+from skill_aug.ops.pad_to_square import PadToSquare
+from skill_aug.ops.region_crop import REGION_ANCHORS, RegionCrop
+
+#: Every op this package defines, in the order ``skill-aug ops`` lists them.
+CUSTOM_OPS = (ForegroundCrop, PadToSquare, RegionCrop, FoldShading)
+
+__all__ = ["CUSTOM_OPS", "REGION_ANCHORS", "FoldShading", "ForegroundCrop", "PadToSquare", "RegionCrop"]
