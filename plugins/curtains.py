@@ -1,0 +1,87 @@
+"""Curtains: a flat pattern that is almost always photographed hanging in folds.
+
+Local set A_curtains, and why each op is in it:
+
+- ``FoldShading``: the same curtain shows 3 to 8 folds, darker valleys and a pattern
+  squeezed where the fabric turns away, depending on how it was hung; the pattern design
+  must survive all of that.
+- ``RegionCrop`` of the centre, top and bottom: close views of the pattern itself, of the
+  header (rings, tabs, pleats) and of the hem.
+- ``Perspective``: curtains are shot in rooms, at an angle to the window.
+- ``Illumination`` (gaussian): a window behind or beside the curtain lights it unevenly.
+
+No colour op (the global space handles colour). Preprocessing H crops to the curtain on
+its background and pads it to a square with the background colour.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import cv2
+
+from skill_aug import OpSpec, ProductType, hookimpl
+
+PREPROCESS = (
+    OpSpec("ForegroundCrop", {"threshold": 25, "margin": 0.05, "min_area": 0.005, "p": 1.0}),
+    OpSpec("PadToSquare", {"fill": "border", "fill_mask": 0, "p": 1.0}),
+)
+
+LOCAL_SET = (
+    OpSpec(
+        "FoldShading",
+        {"folds_range": (3, 8), "depth_range": (0.1, 0.35), "warp_range": (0.0, 0.1), "p": 0.5},
+    ),
+    OpSpec(
+        "RegionCrop",
+        {
+            "regions": ("center", "top", "bottom"),
+            "size_range": (0.3, 0.6),
+            "jitter": 0.1,
+            "reference": "product",
+            "threshold": 25,
+            "p": 0.3,
+        },
+    ),
+    OpSpec(
+        "Perspective",
+        {
+            "scale": (0.02, 0.06),
+            "keep_size": True,
+            "fit_output": False,
+            "interpolation": cv2.INTER_LINEAR,
+            "mask_interpolation": cv2.INTER_NEAREST,
+            "border_mode": cv2.BORDER_REPLICATE,
+            "fill": 0,
+            "fill_mask": 0,
+            "p": 0.3,
+        },
+    ),
+    OpSpec(
+        "Illumination",
+        {
+            "mode": "gaussian",
+            "intensity_range": (0.05, 0.2),
+            "effect_type": "both",
+            "angle_range": (0.0, 360.0),
+            "center_range": (0.1, 0.9),
+            "sigma_range": (0.3, 1.0),
+            "p": 0.3,
+        },
+    ),
+)
+
+CURTAINS = ProductType(
+    name="curtains",
+    description="Curtains: folds, pattern close-ups, header and hem, window light",
+    local_set=LOCAL_SET,
+    preprocess=PREPROCESS,
+    attributes=("pattern", "color"),
+    silhouette="curtains",
+)
+
+
+@hookimpl
+def register_product_types(register: Callable[[Any], None]) -> None:
+    """Register the ``curtains`` product type."""
+    register(CURTAINS)

@@ -1,0 +1,83 @@
+"""Furniture (the paper's "hard-line" set): subcategory, upholstery pattern and colour.
+
+Local set A_furniture, and why each op is in it:
+
+- ``Perspective`` (strong): a sofa or a chair is shot from the front, from three quarters,
+  from above; the design is the same object from every one of those viewpoints.
+- ``Illumination``: studio and room lighting fall off across a large object; a lighting
+  gradient must not change the embedding of the design.
+- ``RegionCrop`` of the centre, top and bottom: views of the upholstery pattern, the
+  backrest and the legs / base, the details that tell subcategories and styles apart.
+
+No rotation beyond the perspective tilt (furniture stands upright in every catalogue) and
+no colour op (the global space handles colour). Preprocessing H crops to the piece on its
+background and pads it to a square with the background colour.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import cv2
+
+from skill_aug import OpSpec, ProductType, hookimpl
+
+PREPROCESS = (
+    OpSpec("ForegroundCrop", {"threshold": 25, "margin": 0.05, "min_area": 0.005, "p": 1.0}),
+    OpSpec("PadToSquare", {"fill": "border", "fill_mask": 0, "p": 1.0}),
+)
+
+LOCAL_SET = (
+    OpSpec(
+        "Perspective",
+        {
+            "scale": (0.03, 0.1),
+            "keep_size": True,
+            "fit_output": False,
+            "interpolation": cv2.INTER_LINEAR,
+            "mask_interpolation": cv2.INTER_NEAREST,
+            "border_mode": cv2.BORDER_REPLICATE,
+            "fill": 0,
+            "fill_mask": 0,
+            "p": 0.5,
+        },
+    ),
+    OpSpec(
+        "Illumination",
+        {
+            "mode": "linear",
+            "intensity_range": (0.05, 0.2),
+            "effect_type": "both",
+            "angle_range": (0.0, 360.0),
+            "center_range": (0.1, 0.9),
+            "sigma_range": (0.2, 1.0),
+            "p": 0.3,
+        },
+    ),
+    OpSpec(
+        "RegionCrop",
+        {
+            "regions": ("center", "top", "bottom"),
+            "size_range": (0.35, 0.6),
+            "jitter": 0.1,
+            "reference": "product",
+            "threshold": 25,
+            "p": 0.3,
+        },
+    ),
+)
+
+FURNITURE = ProductType(
+    name="furniture",
+    description="Furniture: viewpoint, room lighting, upholstery / backrest / leg details",
+    local_set=LOCAL_SET,
+    preprocess=PREPROCESS,
+    attributes=("subcategory", "pattern", "color"),
+    silhouette="furniture",
+)
+
+
+@hookimpl
+def register_product_types(register: Callable[[Any], None]) -> None:
+    """Register the ``furniture`` product type."""
+    register(FURNITURE)

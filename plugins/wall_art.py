@@ -1,0 +1,84 @@
+"""Wall art: prints, canvases and posters, whose design is the picture itself.
+
+Local set A_wall-art, and why each op is in it:
+
+- ``RandomRotate90``: the same print is sold in portrait and landscape and abstract art
+  hangs either way; the paper asks for embeddings agnostic to orientation.
+- ``Perspective`` (strong): listings show the piece hanging on a wall, seen at an angle.
+- ``Illumination`` (corner): gallery spots and glass glare light one corner more than
+  another.
+- ``RegionCrop`` of the centre and the four corners: close views of the motif, its brush
+  or print texture, and the frame / mat at the corners.
+
+No colour op (the global space handles colour). Preprocessing H crops to the piece on its
+background (a no-op for full-bleed scans) and pads it to a square with the background colour.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import cv2
+
+from skill_aug import OpSpec, ProductType, hookimpl
+
+PREPROCESS = (
+    OpSpec("ForegroundCrop", {"threshold": 25, "margin": 0.05, "min_area": 0.005, "p": 1.0}),
+    OpSpec("PadToSquare", {"fill": "border", "fill_mask": 0, "p": 1.0}),
+)
+
+LOCAL_SET = (
+    OpSpec("RandomRotate90", {"p": 0.5}),
+    OpSpec(
+        "Perspective",
+        {
+            "scale": (0.03, 0.1),
+            "keep_size": True,
+            "fit_output": False,
+            "interpolation": cv2.INTER_LINEAR,
+            "mask_interpolation": cv2.INTER_NEAREST,
+            "border_mode": cv2.BORDER_REPLICATE,
+            "fill": 0,
+            "fill_mask": 0,
+            "p": 0.4,
+        },
+    ),
+    OpSpec(
+        "Illumination",
+        {
+            "mode": "corner",
+            "intensity_range": (0.05, 0.2),
+            "effect_type": "both",
+            "angle_range": (0.0, 360.0),
+            "center_range": (0.1, 0.9),
+            "sigma_range": (0.2, 1.0),
+            "p": 0.3,
+        },
+    ),
+    OpSpec(
+        "RegionCrop",
+        {
+            "regions": ("center", "upper_left", "upper_right", "lower_left", "lower_right"),
+            "size_range": (0.35, 0.6),
+            "jitter": 0.05,
+            "reference": "product",
+            "threshold": 25,
+            "p": 0.3,
+        },
+    ),
+)
+
+WALL_ART = ProductType(
+    name="wall-art",
+    description="Wall art: orientation, wall-hung viewpoint, glare, motif close-ups",
+    local_set=LOCAL_SET,
+    preprocess=PREPROCESS,
+    attributes=("pattern", "color"),
+    silhouette="wall-art",
+)
+
+
+@hookimpl
+def register_product_types(register: Callable[[Any], None]) -> None:
+    """Register the ``wall-art`` product type."""
+    register(WALL_ART)
