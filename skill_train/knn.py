@@ -95,7 +95,7 @@ def embed_products(
             pending.clear()
 
     for index in indices:
-        product = catalog.products[index]
+        product = catalog[index]
         n = min(photos_per_product, len(product.paths))
         for image in catalog.load_images(product, list(range(n))):
             pending.append(to_tensor(preprocess(image) if preprocess else image, size))
@@ -156,4 +156,4 @@ def knn_report(
     """Embed both sides of ``split`` with ``backbone`` and run :func:`knn_accuracy`."""
     train_f, train_o = embed_products(backbone, catalog, split.train, size, device, photos_per_product, preprocess)
     test_f, test_o = embed_products(backbone, catalog, split.test, size, device, photos_per_product, preprocess)
-    return knn_accuracy(catalog.products, train_f, train_o, test_f, test_o, attributes, k, temperature)
+    return knn_accuracy(list(catalog), train_f, train_o, test_f, test_o, attributes, k, temperature)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import DataLoader
 
 from skill_train.config import ConfigError, TrainConfig
 from skill_train.distributed import DistContext, barrier
@@ -35,12 +35,11 @@ class TrainData:
     @property
     def steps_per_epoch(self) -> int:
         """Optimiser steps in one epoch (the sampler drops the last incomplete batch)."""
-        return len(self.sampler)
+        return self.sampler.batches_per_epoch
 
     def set_epoch(self, epoch: int, start_batch: int = 0) -> None:
         """Set the epoch's augmentation seeds and order, skipping ``start_batch`` batches."""
-        base = self.dataset.dataset if isinstance(self.dataset, Subset) else self.dataset
-        base.set_epoch(epoch)
+        self.dataset.set_epoch(epoch)
         self.sampler.set_epoch(epoch)
         self.sampler.start_batch = start_batch
 
@@ -96,9 +95,8 @@ def prepare_data(cfg: TrainConfig, ctx: DistContext) -> TrainData:
     attributes = evaluable_attributes(products, preferred) if cfg.eval_holdout > 0 else []
     split = holdout_split(products, cfg.eval_holdout, cfg.seed) if attributes and len(products) >= 4 else None
 
-    dataset: Any = ProductDataset(catalog, policy, seed=cfg.seed)
-    if split is not None:
-        dataset = Subset(dataset, split.train)
+    train_catalog = catalog.subset(split.train) if split is not None else catalog
+    dataset = ProductDataset(train_catalog, policy, seed=cfg.seed)
     if cfg.batch_size % ctx.world_size:
         raise ConfigError(f"batch_size {cfg.batch_size} must divide evenly over {ctx.world_size} processes")
     batch_per_rank = cfg.batch_size // ctx.world_size
