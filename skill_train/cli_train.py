@@ -2,7 +2,7 @@
 
     skill train --task curtains                    # synthetic catalogue, the task's policy, CPU preset
     skill train --data DIR --policy policies/dino.yaml --epochs 50
-    skill train --resume runs/curtains-20250101-120000
+    skill train --resume runs/curtains-20250101-120000   # or --resume last
     skill train --task dress --nproc 2             # DDP through torchrun
 """
 
@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 import typer
 
-LATEST = "__latest__"
+LATEST = "last"
 
 
 def _latest_run(runs: Path = Path("runs")) -> Path:
@@ -71,7 +71,7 @@ def _torchrun_args(options: dict[str, Any]) -> list[str]:
         if options[key] is not None:
             args += [flag, str(options[key])]
     if options["resume"] is not None:
-        args += ["--resume"] + ([] if options["resume"] == LATEST else [options["resume"]])
+        args += ["--resume", options["resume"]]
     return args
 
 
@@ -90,8 +90,8 @@ def register(app: typer.Typer) -> None:
         workers: Optional[int] = typer.Option(None, "--workers", help="DataLoader worker processes."),
         seed: Optional[int] = typer.Option(None, "--seed", help="Seed of initialisation, data order and augmentation."),
         out: Optional[Path] = typer.Option(None, "--out", help="Run folder (default runs/<task>-<timestamp>)."),
-        resume: Optional[str] = typer.Option(None, "--resume", flag_value=LATEST, is_flag=False, metavar="[DIR]",
-                                             help="Continue a run with its saved config (DIR; alone: --out or the newest run)."),
+        resume: Optional[str] = typer.Option(None, "--resume", metavar="DIR|last",
+                                             help="Continue the run in DIR with its saved config ('last': --out, else the newest run under runs/)."),
         max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after N optimiser steps (schedules still span --epochs)."),
         device: Optional[str] = typer.Option(None, "--device", help="cpu, cuda or auto (default)."),
         init: Optional[Path] = typer.Option(None, "--init", help="Local backbone.safetensors or checkpoint.pt to start from."),

@@ -1,0 +1,103 @@
+"""`skill train`: options → config, presets, --resume alone, --nproc's torchrun command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+import yaml
+from rich.console import Console
+from typer.testing import CliRunner
+
+from skill_train import cli_train
+from skill_train.config import ConfigError, TrainConfig
+from skill_train.distributed import torchrun_command
+
+from test_trainer import catalog, policy_file  # noqa: F401  (module-scoped fixtures)
+
+OPTIONS = dict(task=None, data=None, policy=None, preset=None, epochs=None, batch_size=None, lr=None, workers=None,
+               seed=None, out=None, resume=None, max_steps=None, device=None, init=None, method=None)
+
+
+def app() -> typer.Typer:
+    application = typer.Typer()
+
+    @application.callback()
+    def main() -> None:
+        """test app"""
+
+    cli_train.register(application)
+    return application
+
+
+@pytest.fixture
+def tiny_preset(tmp_path) -> Path:
+    values = yaml.safe_load((Path(cli_train.__file__).parent / "presets" / "cpu.yaml").read_text())
+    values.update(arch_overrides={"patch_size": 8, "embed_dim": 32, "depth": 1, "num_heads": 2}, high_res_size=32,
+                  low_res_size=16, n_local=2, out_dim=32, head_hidden_dim=32, head_bottleneck_dim=16, epochs=2,
+                  batch_size=8, workers=0, threads=1, warmup_epochs=1)
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(values))
+    return path
+
+
+def test_cpu_preset_is_chosen_without_a_gpu_and_said_so():
+    console = Console(record=True, width=200)
+    cfg = cli_train.build_config({**OPTIONS, "task": "curtains", "device": "cpu", "epochs": 3, "lr": 0.001}, console)
+    assert cfg.preset == "cpu" and cfg.epochs == 3 and cfg.base_lr == 0.001 and cfg.high_res_size == 64
+    assert "CPU preset" in console.export_text()
+    paper = cli_train.build_config({**OPTIONS, "task": "curtains", "preset": "paper"}, console)
+    assert paper.arch == "vit_small_patch16_224" and paper.out_dim == 65536 and paper.high_res_size == 224
+
+
+def test_preset_errors_name_the_file_and_the_key(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("epochs: 3\nlearning_rate: 0.1\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml: unknown key 'learning_rate'"):
+        TrainConfig.from_preset(bad)
+    with pytest.raises(ConfigError, match="unknown preset 'gpu'"):
+        TrainConfig.from_preset("gpu")
+    with pytest.raises(ConfigError, match="batch_size = 'big'"):
+        TrainConfig.from_preset("cpu", batch_size="big")
+
+
+def test_train_then_resume_alone_from_the_command_line(catalog, policy_file, tiny_preset, tmp_path):  # noqa: F811
+    run = tmp_path / "run"
+    runner = CliRunner()
+    args = ["train", "--data", str(catalog), "--policy", str(policy_file), "--preset", str(tiny_preset),
+            "--out", str(run), "--max-steps", "2"]
+    result = runner.invoke(app(), args)
+    assert result.exit_code == 0, result.output
+    assert json.loads((run / "summary.json").read_text())["steps"] == 2
+    result = runner.invoke(app(), ["train", "--resume", str(run)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["steps"] == 4
+    assert len((run / "metrics.jsonl").read_text().splitlines()) == 4
+
+
+def test_resume_last_picks_the_newest_run(tmp_path, monkeypatch):
+    for name in ("old", "new"):
+        (tmp_path / "runs" / name).mkdir(parents=True)
+        (tmp_path / "runs" / name / "checkpoint.pt").write_bytes(b"x")
+    import os
+    os.utime(tmp_path / "runs" / "old" / "checkpoint.pt", (1, 1))
+    monkeypatch.chdir(tmp_path)
+    assert cli_train._latest_run() == Path("runs") / "new"
+
+
+def test_nproc_builds_a_torchrun_command():
+    options = {**OPTIONS, "task": "dress", "epochs": 2, "out": "runs/x", "resume": cli_train.LATEST}
+    args = cli_train._torchrun_args(options)
+    assert args == ["--task", "dress", "--epochs", "2", "--out", "runs/x", "--resume", "last"]
+    cmd = torchrun_command(2, args)
+    assert cmd[1:8] == ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "skill_train"]
+    assert cmd[8] == "train"
+
+
+def test_unknown_method_is_a_clear_error(catalog, policy_file, tiny_preset, tmp_path):  # noqa: F811
+    result = CliRunner().invoke(app(), ["train", "--data", str(catalog), "--policy", str(policy_file),
+                                        "--preset", str(tiny_preset), "--out", str(tmp_path / "m"), "--method", "swav"])
+    assert result.exit_code != 0 and "swav" in str(result.exception)
