@@ -1,0 +1,244 @@
+"""A compiled policy: applies H, then G∘A_i, to one product's photos (paper Eq. 1–2).
+
+    x1, x2       = G_h∘A_i(H(x′)), G_h∘A_i(H(x″))     (global views; the teacher sees these)
+    y1 … yc      = G_l∘A_i(H(x′))                     (local, low-resolution views)
+
+Every view draws its own random local and global parameters. One call is seeded by one
+``rng``: the same seed gives the same views.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import yaml
+
+from skill_aug.plugins import Registry, get_registry
+from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ViewGroup
+from skill_aug.validation import (
+    ResolvedPolicy,
+    resolve_policy_file,
+    resolve_task,
+    spec_to_document,
+)
+
+
+@dataclass
+class MultiView:
+    """The views of one product: ``global_views`` (x1, x2, …) and ``local_views`` (y1 … yc)."""
+
+    global_views: list[np.ndarray]
+    local_views: list[np.ndarray]
+
+
+class _SeededPipeline:
+    """An albumentations Compose whose transforms all draw from one re-seedable stream.
+
+    ``Compose.set_random_seed`` gives every transform the *same* seed, so their first draws
+    coincide (a flip would always come with a grey-scale). Sharing one generator pair keeps
+    draws independent and makes re-seeding per call cheap.
+    """
+
+    def __init__(self, compose: Any):
+        self.compose = compose
+        self._np = np.random.default_rng(0)
+        self._py = random.Random(0)
+        _share_random_state(compose, self._np, self._py)
+
+    def __call__(self, image: np.ndarray, seed: int) -> np.ndarray:
+        self._py.seed(seed)
+        self._np.bit_generator.state = np.random.PCG64(seed).state
+        return self.compose(image=image)["image"]
+
+
+def _share_random_state(transform: Any, gen: np.random.Generator, py: random.Random) -> None:
+    from albumentations.core.composition import BaseCompose
+
+    transform.set_random_state(gen, py)
+    if isinstance(transform, BaseCompose):
+        for child in transform.transforms:
+            _share_random_state(child, gen, py)
+
+
+def _build_ops(ops: Sequence[OpSpec], registry: Registry) -> list[Any]:
+    return [registry.op_class(op.name)(**op.params, strict=True) for op in ops]
+
+
+class Policy:
+    """A resolved policy compiled to albumentations pipelines; call it on a product's photos."""
+
+    def __init__(self, resolved: ResolvedPolicy, registry: Registry | None = None):
+        import albumentations as A
+
+        self._registry = registry or get_registry()
+        self.resolved = resolved
+        spec = resolved.spec
+        self.spec = spec
+        reg = self._registry
+        self._preprocess = _SeededPipeline(A.Compose(_build_ops(spec.preprocess, reg)))
+        self._groups: dict[str, list[_SeededPipeline]] = {}
+        for group_name, group in self._named_groups():
+            self._groups[group_name] = [
+                _SeededPipeline(self._view_compose(group, index))
+                for index in range(max(1, len(group.per_view)) if group.per_view else 1)
+            ]
+
+    # -- structure ---------------------------------------------------------------------
+    def _named_groups(self) -> list[tuple[str, ViewGroup]]:
+        space = self.spec.global_space
+        return [("high_res", space.high_res), ("low_res", space.low_res)]
+
+    def _view_compose(self, group: ViewGroup, index: int) -> Any:
+        """A_i, then G's crop to the group's size, then G's ops for view ``index``."""
+        import albumentations as A
+
+        crop = A.RandomResizedCrop(size=(group.size, group.size), scale=group.scale,
+                                   ratio=group.ratio, p=1.0)
+        local = A.Compose(_build_ops(self.spec.local_set, self._registry), p=1.0)
+        return A.Compose([local, crop, *_build_ops(group.ops_for_view(index), self._registry)])
+
+    @property
+    def task(self) -> str | None:
+        """The product type this policy was made for (``None`` for task-free recipes)."""
+        return self.spec.task
+
+    @property
+    def n_global(self) -> int:
+        """Number of high-resolution views per product (x1, x2, …)."""
+        return self.spec.global_space.high_res.count
+
+    @property
+    def n_local(self) -> int:
+        """Number of low-resolution views per product (c)."""
+        return self.spec.global_space.low_res.count
+
+    @property
+    def high_res_size(self) -> int:
+        """Side of the high-resolution views in pixels."""
+        return self.spec.global_space.high_res.size
+
+    @property
+    def low_res_size(self) -> int:
+        """Side of the low-resolution views in pixels."""
+        return self.spec.global_space.low_res.size
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """Where each part came from: the file and line, or the plugin and distribution."""
+        return dict(self.resolved.sources)
+
+    # -- applying ----------------------------------------------------------------------
+    def preprocess(self, image: np.ndarray, seed: int = 0) -> np.ndarray:
+        """H applied to one source photo."""
+        return self._preprocess(_check_image(image), seed)
+
+    def __call__(
+        self, images: Sequence[np.ndarray], rng: np.random.Generator | int | None = None
+    ) -> MultiView:
+        """Views of one product from its photos: x′ = ``images[0]``, x″ = ``images[1]`` (or x′)."""
+        if len(images) == 0:
+            raise ValueError("a policy needs at least one photo of the product")
+        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        space = self.spec.global_space
+        n_seeds = 2 + space.high_res.count + space.low_res.count
+        seeds = [int(s) for s in gen.integers(0, 2**63 - 1, size=n_seeds)]
+        sources = [self.preprocess(images[0], seeds[0])]
+        sources.append(self.preprocess(images[1], seeds[1]) if len(images) > 1 else sources[0])
+        seeds = seeds[2:]
+
+        high = self._groups["high_res"]
+        global_views = [
+            high[i % len(high)](sources[i % 2], seeds[i]) for i in range(space.high_res.count)
+        ]
+        seeds = seeds[space.high_res.count:]
+        low = self._groups["low_res"]
+        local_views = [low[i % len(low)](sources[0], seeds[i]) for i in range(space.low_res.count)]
+        return MultiView(global_views, local_views)
+
+    # -- variants and serialisation ----------------------------------------------------
+    def replace(self, **changes: Any) -> "Policy":
+        """A new policy with fields of the spec replaced (e.g. ``local_set=()``)."""
+        spec = dataclasses.replace(self.spec, **changes)
+        return Policy(ResolvedPolicy(spec, self.sources), self._registry)
+
+    def with_view_sizes(self, high: int, low: int) -> "Policy":
+        """The same policy at other view sizes (the CPU preset trains at 64/32 px)."""
+        space = self.spec.global_space
+        return self.replace(global_space=GlobalSpace(
+            dataclasses.replace(space.high_res, size=high),
+            dataclasses.replace(space.low_res, size=low),
+        ))
+
+    def with_view_counts(self, n_global: int | None = None, n_local: int | None = None) -> "Policy":
+        """The same policy with other view counts (per-view ops are cycled/truncated)."""
+        space = self.spec.global_space
+
+        def regroup(group: ViewGroup, count: int | None) -> ViewGroup:
+            if count is None:
+                return group
+            per_view = tuple(group.per_view[i % len(group.per_view)] for i in range(count)) \
+                if group.per_view else ()
+            return dataclasses.replace(group, count=count, per_view=per_view)
+
+        return self.replace(global_space=GlobalSpace(
+            regroup(space.high_res, n_global), regroup(space.low_res, n_local)))
+
+    def to_document(self) -> dict[str, Any]:
+        """The fully resolved policy as plain data (every op, every parameter)."""
+        return spec_to_document(self.spec)
+
+    def to_yaml(self) -> str:
+        """The fully resolved policy as YAML that :func:`load_policy` reads back unchanged."""
+        return yaml.safe_dump(self.to_document(), sort_keys=False, default_flow_style=None,
+                              width=100)
+
+    def pipelines(self) -> dict[str, Any]:
+        """The compiled albumentations pipelines, by name, ready for ``A.save``."""
+        named: dict[str, Any] = {"preprocess": self._preprocess.compose}
+        for group_name, pipes in self._groups.items():
+            for i, pipe in enumerate(pipes):
+                named[group_name if len(pipes) == 1 else f"{group_name}_{i + 1}"] = pipe.compose
+        return named
+
+    def __repr__(self) -> str:
+        return (f"Policy(name={self.spec.name!r}, task={self.task!r}, "
+                f"views={self.n_global}×{self.high_res_size}px + {self.n_local}×{self.low_res_size}px)")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Policy) and self.spec == other.spec
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Workers rebuild from the spec; the registry is process-local.
+        return {"resolved": self.resolved}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["resolved"])  # type: ignore[misc]
+
+
+def _check_image(image: np.ndarray) -> np.ndarray:
+    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3 \
+            or image.dtype != np.uint8:
+        shape = getattr(image, "shape", None)
+        dtype = getattr(image, "dtype", type(image).__name__)
+        raise ValueError(f"a photo must be an HxWx3 uint8 RGB array, got shape {shape} dtype {dtype}")
+    return image
+
+
+def load_policy(path_or_task: str | Path) -> Policy:
+    """Load a policy file (``policies/dress.yaml``), or a product type's default by name."""
+    registry = get_registry()
+    candidate = Path(path_or_task)
+    if candidate.suffix in {".yaml", ".yml"} or candidate.exists():
+        return Policy(resolve_policy_file(candidate, registry), registry)
+    return policy_for_task(str(path_or_task))
+
+
+def policy_for_task(task: str) -> Policy:
+    """The default policy of an installed product type (its plugin's local set and H)."""
+    registry = get_registry()
+    return Policy(resolve_task(task, registry), registry)
