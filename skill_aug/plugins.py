@@ -101,6 +101,20 @@ def _albumentations_ops() -> dict[str, OpInfo]:
     return ops
 
 
+def make_op(cls: type, params: dict[str, Any]) -> Any:
+    """Construct a transform with ``strict=True`` (unknown arguments raise, not warn).
+
+    A few 2.0.8 transforms (e.g. ``RandomRotate90``) reject ``strict`` itself; for them the
+    policy validator has already checked every argument name against the signature.
+    """
+    try:
+        return cls(**params, strict=True)
+    except TypeError as err:
+        if "'strict'" not in str(err):
+            raise
+        return cls(**params)
+
+
 class Registry:
     """Everything the loaded plugins registered, each tagged with the plugin that did it."""
 

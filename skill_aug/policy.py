@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 import yaml
 
-from skill_aug.plugins import Registry, get_registry
+from skill_aug.plugins import Registry, get_registry, make_op
 from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ViewGroup
 from skill_aug.validation import (
     ResolvedPolicy,
@@ -66,7 +66,7 @@ def _share_random_state(transform: Any, gen: np.random.Generator, py: random.Ran
 
 
 def _build_ops(ops: Sequence[OpSpec], registry: Registry) -> list[Any]:
-    return [registry.op_class(op.name)(**op.params, strict=True) for op in ops]
+    return [make_op(registry.op_class(op.name), op.params) for op in ops]
 
 
 class Policy:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from skill_aug.errors import PolicyError, SkillAugError
-from skill_aug.plugins import Registry, suggest
+from skill_aug.plugins import Registry, make_op, suggest
 from skill_aug.spaces import dino_global_space, skill_global_space
 from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ViewGroup
 from skill_aug.yaml_lines import KeyPath, LocatedDocument, merge_documents, read_located_yaml
@@ -120,7 +120,7 @@ class _Checker:
         if not ok:
             return None
         try:
-            transform = info.cls(**params, strict=True)
+            transform = make_op(info.cls, params)
         except (ValueError, TypeError) as err:
             field_name, message = _explain_construction_error(err)
             where = path + (field_name,) if field_name in params else path

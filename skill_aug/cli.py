@@ -1,0 +1,223 @@
+"""``skill-aug``: preview, validate, show and export policies; list plugins and ops.
+
+Commands are thin: each calls library functions that the tests also call directly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from skill_aug.errors import PolicyError, SkillAugError
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
+
+
+def _console() -> Console:
+    return Console(soft_wrap=True)
+
+
+def _policy_from(policy: Optional[str], task: Optional[str]):
+    from skill_aug.policy import load_policy, policy_for_task
+
+    if policy and task:
+        raise SkillAugError("give a policy file or --task, not both")
+    if policy:
+        return load_policy(policy)
+    if task:
+        return policy_for_task(task)
+    raise SkillAugError("give a policy file (e.g. policies/dress.yaml) or --task NAME")
+
+
+def _read_photos(paths: list[Path]) -> list:
+    from skill_aug.images import read_image
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            files.append(path)
+    if not files:
+        raise SkillAugError(f"no photos found in {', '.join(map(str, paths))} "
+                            f"(expected files ending in {', '.join(sorted(IMAGE_SUFFIXES))})")
+    return [read_image(f) for f in files]
+
+
+def _generated_photos(task: Optional[str], seed: int) -> list:
+    try:
+        from skill_aug.synth import render_product
+    except ImportError:
+        raise SkillAugError("no --image given and the synthetic catalogue is unavailable; "
+                            "pass --image PATH (a photo or a folder of one product's photos)") from None
+    photos, _ = render_product(task or "generic", seed=seed, size=256, n_photos=4)
+    return photos
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return repr(value)
+
+
+def build_app() -> typer.Typer:
+    """A fresh ``skill-aug`` app (tests build their own)."""
+    app = typer.Typer(name="skill-aug", no_args_is_help=True, add_completion=False,
+                      pretty_exceptions_enable=False,
+                      help="SkiLL augmentation policies: preview, validate, show; plugins and ops.")
+
+    @app.command()
+    def preview(
+        policy: Optional[str] = typer.Argument(None, help="Policy YAML file (or use --task)."),
+        task: Optional[str] = typer.Option(None, help="An installed product type's default policy."),
+        image: Optional[List[Path]] = typer.Option(None, help="A photo or a folder of one product's photos; repeatable."),
+        samples: int = typer.Option(4, min=1, help="Rows in the grid."),
+        seed: int = typer.Option(0, help="Seed: the same seed draws the same grid."),
+        out: Optional[Path] = typer.Option(None, help="PNG to write (default preview-<policy>.png)."),
+    ) -> None:
+        """Write a PNG grid of x′, x″, the G_h views and the G_l views, one row per sample."""
+        from skill_aug.preview import write_preview
+
+        pol = _policy_from(policy, task)
+        photos = _read_photos(list(image)) if image else _generated_photos(pol.task, seed)
+        target = out or Path(f"preview-{pol.spec.name}.png")
+        write_preview(pol, photos, target, samples=samples, seed=seed)
+        typer.echo(str(target))
+
+    @app.command()
+    def validate(policies: List[Path] = typer.Argument(..., help="Policy files to check.")) -> None:
+        """Check policy files: exit 0 when valid, else one FILE:LINE line per problem."""
+        from skill_aug.plugins import get_registry
+        from skill_aug.validation import resolve_policy_file
+
+        registry = get_registry()
+        problems: list[str] = []
+        for path in policies:
+            try:
+                resolve_policy_file(path, registry)
+            except PolicyError as err:
+                problems += err.problems
+        for line in problems:
+            typer.echo(line, err=True)
+        if problems:
+            raise typer.Exit(1)
+        typer.echo(f"{len(policies)} polic{'y' if len(policies) == 1 else 'ies'} valid")
+
+    @app.command()
+    def show(
+        policy: Optional[str] = typer.Argument(None, help="Policy YAML file (or use --task)."),
+        task: Optional[str] = typer.Option(None, help="An installed product type's default policy."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a tree."),
+    ) -> None:
+        """The fully resolved policy: every op with every parameter, and where each part came from."""
+        pol = _policy_from(policy, task)
+        doc = pol.to_document()
+        if as_json:
+            typer.echo(json.dumps({"policy": doc, "sources": pol.sources}, indent=2))
+            return
+        tree = Tree(f"[bold]{pol.spec.name}[/] (task: {pol.task or 'none'})")
+        sources = pol.sources
+
+        def add_ops(node: Tree, ops: list[dict]) -> None:
+            if not ops:
+                node.add("[dim](no ops)[/]")
+            for op in ops:
+                (name, params), = op.items()
+                node.add(f"[cyan]{name}[/] " + ", ".join(f"{k}={v}" for k, v in params.items()))
+
+        add_ops(tree.add(f"preprocess H  [dim]from {sources.get('preprocess', '?')}[/]"), doc["preprocess"])
+        add_ops(tree.add(f"local set A_i  [dim]from {sources.get('local_set', '?')}[/]"), doc["local_set"])
+        space = tree.add(f"global space G  [dim]from {sources.get('global_space', '?')}[/]")
+        for key, label in (("high_res", "G_h"), ("low_res", "G_l")):
+            g = doc["global_space"][key]
+            node = space.add(f"{label}: {g['count']} × {g['size']} px, crop scale {g['scale']}, ratio {g['ratio']}")
+            add_ops(node, g["ops"])
+            for i, extra in enumerate(g["per_view"]):
+                add_ops(node.add(f"view {i + 1} only"), extra)
+        _console().print(tree)
+
+    @app.command()
+    def plugins(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+        """Loaded plugins with what they register, and plugins that failed, with the reason."""
+        from skill_aug.plugins import get_registry
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # failures are listed below instead
+            reg = get_registry(check=False)
+        loaded = [vars(p) for p in reg.plugins.values()
+                  if p.name not in {f.name for f in reg.failures}]
+        failed = [vars(f) for f in reg.failures]
+        if as_json:
+            typer.echo(json.dumps({"plugins": loaded, "failed": failed, "problems": reg.problems}, indent=2))
+            return
+        table = Table(title="skill_aug plugins")
+        for col in ("plugin", "distribution", "version", "product types", "ops", "methods"):
+            table.add_column(col)
+        for p in loaded:
+            table.add_row(p["name"], p["distribution"], p["version"], ", ".join(p["product_types"]),
+                          ", ".join(p["ops"]), ", ".join(p["methods"]))
+        console = _console()
+        console.print(table)
+        for f in failed:
+            console.print(f"[red]failed[/] {f['name']} ({f['distribution']}): {f['reason']}")
+        for problem in reg.problems:
+            if not any(problem == f["reason"] for f in failed):
+                console.print(f"[red]problem[/] {problem}")
+
+    @app.command()
+    def ops(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+        """Every op a policy may name, where it comes from and its parameters."""
+        from skill_aug.plugins import get_registry
+
+        reg = get_registry()
+        rows = [{"name": o.name, "source": o.source, "params": _jsonable(o.params)}
+                for o in sorted(reg.ops.values(), key=lambda o: (o.source.startswith("alb"), o.name))]
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2))
+            return
+        table = Table(title=f"{len(rows)} ops")
+        for col in ("op", "from", "parameters (default)"):
+            table.add_column(col)
+        for row in rows:
+            table.add_row(row["name"], row["source"],
+                          ", ".join(f"{k}={v}" for k, v in row["params"].items()))
+        _console().print(table)
+
+    @app.command()
+    def export(
+        policy: Optional[str] = typer.Argument(None, help="Policy YAML file (or use --task)."),
+        task: Optional[str] = typer.Option(None, help="An installed product type's default policy."),
+        out: Path = typer.Option(..., help="Folder for the resolved policy and its pipelines."),
+    ) -> None:
+        """Write the resolved policy YAML and each compiled pipeline (``A.save`` format)."""
+        from skill_aug.export import export_policy
+
+        for path in export_policy(_policy_from(policy, task), out):
+            typer.echo(str(path))
+
+    return app
+
+
+def main() -> None:
+    """Console-script entry point: one-line errors, non-zero exit, no traceback."""
+    try:
+        build_app()(standalone_mode=True)
+    except PolicyError as err:
+        for line in err.problems:
+            typer.echo(line, err=True)
+        sys.exit(1)
+    except SkillAugError as err:
+        typer.secho(f"error: {err}", fg="red", err=True)
+        sys.exit(2)
