@@ -1,0 +1,89 @@
+"""Speed of the custom ops and of each installed product type's local set, on one thread.
+
+    python benchmarks/ops_speed.py                     # 256 and 512 px photos
+    python benchmarks/ops_speed.py --sizes 224 --json ops_speed.json
+
+Rows ``op:<Name>`` time one custom op applied every call (p forced to 1); rows
+``local:<type>`` time the product type's whole local set A_i as registered (each op with its
+own p) on an already preprocessed (H) square photo — the cost every view pays before the
+global ops. Figures are milliseconds per call (lower is better).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import albumentations as A
+import cv2
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from skill_aug.ops import CUSTOM_OPS
+from skill_aug.plugins import get_registry
+
+
+def catalogue_photo(size: int) -> np.ndarray:
+    """A checked product on a light background, taller than wide, ``size`` px high."""
+    rng = np.random.default_rng(0)
+    img = np.full((size, size * 3 // 4, 3), 242, np.uint8)
+    y0, y1, x0, x1 = size // 10, size * 9 // 10, size // 6, size * 3 // 4 - size // 6
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    img[y0:y1, x0:x1] = np.where(((yy // 12 + xx // 12) % 2)[..., None] == 1, (150, 40, 60), (30, 90, 160))
+    noise = rng.integers(-6, 7, img[y0:y1, x0:x1].shape)
+    img[y0:y1, x0:x1] = np.clip(img[y0:y1, x0:x1].astype(int) + noise, 0, 255).astype(np.uint8)
+    return img
+
+
+def ms_per_call(pipeline: A.Compose, image: np.ndarray, min_seconds: float = 0.3) -> float:
+    """Mean milliseconds per call, repeating for at least ``min_seconds``."""
+    pipeline(image=image)
+    calls, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < min_seconds:
+        pipeline(image=image)
+        calls += 1
+    return 1000 * elapsed / max(calls, 1)
+
+
+def build(registry, spec) -> A.BasicTransform:
+    return registry.op_class(spec.name)(**spec.params)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512], help="photo heights in px")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    registry = get_registry()
+    rows: dict[str, dict[str, float]] = {}
+    for size in args.sizes:
+        photo = catalogue_photo(size)
+        for cls in CUSTOM_OPS:
+            op = cls(p=1.0)
+            image = cv2.resize(photo, (size, size)) if cls.__name__ == "FoldShading" else photo
+            rows.setdefault(f"op:{cls.__name__}", {})[str(size)] = ms_per_call(A.Compose([op], seed=0), image)
+        for name, product_type in sorted(registry.product_types.items()):
+            preprocess = A.Compose([build(registry, s) for s in product_type.preprocess], seed=0)
+            square = preprocess(image=photo)["image"]
+            local = A.Compose([build(registry, s) for s in product_type.local_set], seed=0)
+            rows.setdefault(f"local:{name}", {})[str(size)] = ms_per_call(local, square)
+
+    table = Table(title="ms per call, one thread")
+    table.add_column("what")
+    for size in args.sizes:
+        table.add_column(f"{size} px", justify="right")
+    for what, figures in rows.items():
+        table.add_row(what, *(f"{figures[str(s)]:.2f}" for s in args.sizes))
+    Console().print(table)
+    if args.json:
+        tmp = args.json.with_suffix(args.json.suffix + ".tmp")
+        tmp.write_text(json.dumps(rows, indent=2))
+        tmp.replace(args.json)
+
+
+if __name__ == "__main__":
+    main()
