@@ -105,7 +105,7 @@ class ColorEntropy:
         """Every figure and K, for a report."""
         return {
             "k": self.k,
-            "mean_entropy": self.mean,
+            "value": self.mean,
             "conditional_entropy": self.conditional,
             "marginal_entropy": self.marginal,
             "normalized": self.normalized,

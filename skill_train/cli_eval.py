@@ -1,0 +1,151 @@
+"""``skill embed``, ``skill eval``, ``skill compare`` and ``skill search``: thin commands over
+:mod:`skill_train.evaluation`.
+
+    skill embed --checkpoint runs/dress --data DIR --out dress.npz [--per-product mean]
+    skill eval --checkpoint runs/dress --data DIR --attribute pattern --json eval.json
+    skill eval --embeddings dress.npz --data DIR
+    skill compare --task dress --budget cpu
+    skill search --checkpoint runs/dress --data DIR --query photo.jpg --k 10
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+from rich.console import Console
+
+from skill_aug.errors import SkillAugError
+
+
+def _catalog(data: str | None, fallback: str | None = None) -> Any:
+    from skill_aug.catalog import Catalog
+    from skill_train.evaluation.errors import EvaluationError
+
+    where = data or fallback
+    if not where:
+        raise EvaluationError("no --data given (the catalogue folder or manifest the embeddings came from)")
+    return Catalog.open(where)
+
+
+def _run_split_defaults(run: Path | None) -> tuple[float | None, int | None]:
+    """The run's held-out fraction and seed (so eval tests on products training never saw)."""
+    import yaml
+
+    if run is None or not (run / "config.yaml").is_file():
+        return None, None
+    cfg = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8")) or {}
+    holdout = cfg.get("eval_holdout")
+    return (float(holdout) if holdout else None), cfg.get("seed")
+
+
+def run_eval(
+    *,
+    checkpoint: Path | None,
+    embeddings: Path | None,
+    data: str | None,
+    attributes: list[str],
+    probes: list[str],
+    test_fraction: float | None,
+    seed: int | None,
+    entropy_k: int | None,
+    per_product: str,
+    device: str,
+    workers: int,
+    console: Console,
+) -> dict:
+    """Embed (or load embeddings), evaluate and return the report (what ``skill eval`` prints)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from skill_train.evaluation.embed import embed_run
+    from skill_train.evaluation.embeddings import EmbeddingTable
+    from skill_train.evaluation.errors import EvaluationError
+    from skill_train.evaluation.evaluate import EvalSettings, count_steps, evaluate, resolve_attributes
+
+    if (checkpoint is None) == (embeddings is None):
+        raise EvaluationError("give exactly one of --checkpoint RUN or --embeddings FILE.npz")
+    if checkpoint is not None:
+        catalog = _catalog(data)
+        table = embed_run(checkpoint, catalog, per_product=per_product, device=device, workers=workers)
+    else:
+        table = EmbeddingTable.load(embeddings)
+        catalog = _catalog(data, table.meta.get("data"))
+        if per_product == "mean":
+            table = table.mean_per_product()
+    run_fraction, run_seed = _run_split_defaults(checkpoint)
+    settings = EvalSettings(
+        attributes=tuple(attributes) or None,
+        test_fraction=test_fraction or run_fraction or 0.2,
+        seed=seed if seed is not None else (run_seed or 0),
+        probes=tuple(probes) or ("linear", "nonlinear"),
+        entropy_k=entropy_k,
+    )
+    names = resolve_attributes(catalog, settings)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("evaluating", total=count_steps(len(names), settings))
+        result = evaluate(table, catalog, settings, lambda what: progress.update(task, advance=1, description=f"evaluating: {what}"))
+    result["source"] = {
+        "checkpoint": str(checkpoint) if checkpoint else None,
+        "embeddings": str(embeddings) if embeddings else None,
+        "data": str(catalog.source),
+        "embedding": dict(table.meta),
+    }
+    return result
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``embed``, ``eval``, ``compare`` and ``search`` to the ``skill`` app."""
+
+    @app.command()
+    def embed(
+        checkpoint: Path = typer.Option(..., help="Run folder with backbone.safetensors + model_config.json."),
+        data: str = typer.Option(..., help="Catalogue folder or manifest to embed."),
+        out: Path = typer.Option(..., help="Output .npz (product_id, path, embedding)."),
+        per_product: str = typer.Option("none", help="none: one row per photo; mean: one row per product."),
+        device: str = typer.Option("auto", help="auto (CUDA when available), cpu, cuda, cuda:N."),
+        batch_size: int = typer.Option(64, help="Photos per forward pass."),
+        workers: int = typer.Option(0, help="DataLoader worker processes reading photos."),
+        no_preprocess: bool = typer.Option(False, "--no-preprocess", help="Skip the run policy's preprocessing H."),
+    ) -> None:
+        """Embed every photo of a catalogue with a trained run's backbone."""
+        from skill_train.evaluation.embed import embed_run
+
+        console = Console()
+        catalog = _catalog(data)
+        table = embed_run(checkpoint, catalog, per_product=per_product, preprocess=not no_preprocess,
+                          device=device, batch_size=batch_size, workers=workers)
+        table.save(out)
+        console.print(f"wrote {len(table)} × {table.dim} embeddings of {len(set(table.product_id))} products → {out}")
+
+    @app.command("eval")
+    def eval_command(
+        checkpoint: Optional[Path] = typer.Option(None, help="Run folder to embed the catalogue with."),
+        embeddings: Optional[Path] = typer.Option(None, help="Saved embeddings (.npz from `skill embed`)."),
+        data: Optional[str] = typer.Option(None, help="Catalogue with the labels (default: the one the .npz names)."),
+        attribute: List[str] = typer.Option([], help="Attribute to probe (repeatable; default: every labelled column but ids and colour)."),
+        probe: List[str] = typer.Option([], help="linear and/or nonlinear (repeatable; default both)."),
+        test_fraction: Optional[float] = typer.Option(None, help="Share of designs held out (default: the run's eval_holdout, else 0.2)."),
+        seed: Optional[int] = typer.Option(None, help="Split, probe and k-means seed (default: the run's seed, else 0)."),
+        entropy_k: Optional[int] = typer.Option(None, help="K for colour entropy (default: number of pattern classes)."),
+        per_product: str = typer.Option("none", help="none: one row per photo; mean: one per product."),
+        device: str = typer.Option("auto", help="Device for embedding."),
+        workers: int = typer.Option(0, help="DataLoader workers for embedding."),
+        json_out: Optional[Path] = typer.Option(None, "--json", help="Write every figure and its parameters here."),
+    ) -> None:
+        """Linear / non-linear probes (Acc, R@90, R@95), k-NN and colour entropy of frozen embeddings."""
+        from skill_train.evaluation.report import attribute_table, entropy_table, write_json
+
+        console = Console()
+        result = run_eval(checkpoint=checkpoint, embeddings=embeddings, data=data, attributes=attribute, probes=probe,
+                          test_fraction=test_fraction, seed=seed, entropy_k=entropy_k, per_product=per_product,
+                          device=device, workers=workers, console=console)
+        split = result["split"]
+        console.print(f"{result['rows']} rows of {result['products']} products; test side: {split['test_groups']} "
+                      f"of {split['train_groups'] + split['test_groups']} {split['group_by']} groups")
+        console.print(attribute_table(result))
+        console.print(entropy_table(result))
+        if json_out:
+            write_json(json_out, result)
+            console.print(f"wrote {json_out}")
