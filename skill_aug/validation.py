@@ -199,7 +199,9 @@ def _resolved_params(transform: Any, written: dict[str, Any]) -> dict[str, Any]:
     data.update(written)
     # Constructor order, ``p`` last: reads like the class's own signature.
     order = [k for k in inspect.signature(type(transform).__init__).parameters if k in data]
-    names = [k for k in order if k != "p"] + [k for k in data if k not in order and k != "strict"]
+    # (to_dict may also emit attributes the constructor does not take, e.g. PadIfNeeded's
+    # ``padding``; those would not load back, so only constructor arguments are kept.)
+    names = [k for k in order if k not in {"p", "strict"}]
     return {**{k: _plain(data[k]) for k in names}, "p": written["p"]}
 
 

@@ -116,6 +116,17 @@ def classify_pixels(rgb: np.ndarray) -> np.ndarray:
 
 
 def dominant_color(rgb: np.ndarray) -> str:
-    """The named colour most pixels of ``rgb`` (any shape ending in 3) are nearest to."""
-    counts = np.bincount(classify_pixels(rgb), minlength=len(COLOR_NAMES))
-    return COLOR_NAMES[int(counts.argmax())]
+    """The named colour of the most common colour in ``rgb`` (any shape ending in 3, uint8).
+
+    "Most common" is the peak of a coarse L*a*b* histogram, not a vote over all pixels:
+    where a fine motif blends into the ground, the blended pixels spread thinly over many
+    bins while the ground keeps its peak. The peak's mean colour is then named.
+    """
+    px = lab(np.asarray(rgb, dtype=np.uint8).reshape(-1, 3))
+    bins = np.floor(px / np.array([14.0, 9.0, 9.0], np.float32)).astype(np.int64)
+    keys = (bins[:, 0] + 8) * 10_000 + (bins[:, 1] + 50) * 100 + (bins[:, 2] + 50)
+    values, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    peak = px[inverse.reshape(-1) == counts.argmax()].mean(0)
+    centres = lab(np.array(list(PALETTE.values()), dtype=np.uint8))
+    w = np.array([0.5, 1.0, 1.0], dtype=np.float32)
+    return COLOR_NAMES[int((((centres - peak) * w) ** 2).sum(1).argmin())]

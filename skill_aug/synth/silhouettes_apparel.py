@@ -59,17 +59,17 @@ def shirt(attrs: dict[str, str], rng: np.random.Generator, size: int) -> Shape:
     """A shirt laid flat: boxy body, sleeves of ``sleeve``, a ``collar`` and a button placket."""
     cv = Canvas(size)
     cx = 0.5
-    sh_y, sw = 0.14, rng.uniform(0.18, 0.21)
-    arm_y, bw = 0.32, rng.uniform(0.17, 0.2)
-    hem_y = rng.uniform(0.84, 0.9)
+    sh_y, sw = 0.2, rng.uniform(0.17, 0.19)
+    arm_y, bw = 0.36, rng.uniform(0.165, 0.185)
+    hem_y = rng.uniform(0.74, 0.8)
     neck_w = 0.065
     right = [(cx + neck_w, sh_y - 0.03), (cx + sw, sh_y), (cx + bw, arm_y),
              (cx + bw, hem_y - 0.02), (cx + bw * 0.4, hem_y + 0.01)]
     left = [(2 * cx - x, y) for x, y in reversed(right)]
     cv.poly(right + left)
-    length = {"short": 0.13, "elbow": 0.25, "long": 0.46}.get(attrs["sleeve"], 0.0)
+    length = {"short": 0.12, "elbow": 0.23, "long": 0.38}.get(attrs["sleeve"], 0.0)
     if length:
-        angle = rng.uniform(34, 50)
+        angle = rng.uniform(32, 44)
         cuff = {"short": 0.1, "elbow": 0.085, "long": 0.065}[attrs["sleeve"]]
         for side in (1, -1):
             o, i = _sleeve(cv, (cx + side * sw, sh_y), (cx + side * bw, arm_y - 0.01), angle,
@@ -97,8 +97,8 @@ def shirt(attrs: dict[str, str], rng: np.random.Generator, size: int) -> Shape:
             yk = sh_y + 0.06 + k * (hem_y - sh_y - 0.1) / 4
             cv.ellipse(cx + 0.012, yk, 0.008, 0.008, trim="white")
     if rng.random() < 0.5:  # chest pocket
-        px = cx + 0.08
-        cv.seam([(px, 0.27), (px, 0.36), (px + 0.07, 0.36), (px + 0.07, 0.27)], width=0.004, value=130)
+        px = cx + 0.07
+        cv.seam([(px, 0.31), (px, 0.39), (px + 0.06, 0.39), (px + 0.06, 0.31)], width=0.004, value=130)
     x, y = cv.grid()
     shading = roundness(x, cx, 0.4, 0.14) * folds(x, y, period=0.12, depth=0.06, y0=0.45,
                                                   phase=rng.uniform(0, 1))
