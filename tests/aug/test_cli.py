@@ -1,0 +1,81 @@
+"""The ``skill-aug`` commands, run through a fresh typer app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+from typer.testing import CliRunner
+
+from skill_aug.cli import build_app
+from skill_aug.preview import LABEL_HEIGHT, TILE
+
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    result = runner.invoke(build_app(), list(args))
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result
+
+
+def test_preview_writes_a_grid_with_one_row_per_sample(tmp_path, photos):
+    product = tmp_path / "product"
+    product.mkdir()
+    for i, photo in enumerate(photos):
+        cv2.imwrite(str(product / f"{i}.png"), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
+    out = tmp_path / "grid.png"
+    result = invoke("preview", str(POLICIES / "dress.yaml"), "--image", str(product),
+                    "--samples", "3", "--out", str(out), "--seed", "5")
+    assert result.output.strip() == str(out)
+    grid = cv2.imread(str(out))
+    rows, columns = 3, 2 + 2 + 6  # x′, x″, G_h views, G_l views
+    assert grid.shape[0] > rows * (TILE + LABEL_HEIGHT) and grid.shape[1] > columns * TILE
+    assert grid.shape[1] < (columns + 1) * TILE
+    again = tmp_path / "again.png"
+    invoke("preview", str(POLICIES / "dress.yaml"), "--image", str(product), "--samples", "3",
+           "--out", str(again), "--seed", "5")
+    assert np.array_equal(grid, cv2.imread(str(again)))
+
+
+def test_preview_without_images_uses_a_generated_product_of_the_task(tmp_path):
+    out = tmp_path / "task.png"
+    invoke("preview", "--task", "shoes", "--samples", "1", "--out", str(out))
+    assert cv2.imread(str(out)) is not None
+
+
+def test_show_json_has_every_parameter_and_the_sources():
+    doc = json.loads(invoke("show", str(POLICIES / "curtains.yaml"), "--json").output)
+    assert doc["policy"]["task"] == "curtains"
+    fold = [op for op in doc["policy"]["local_set"] if "FoldShading" in op][0]["FoldShading"]
+    assert {"folds_range", "depth_range", "p"} <= set(fold)
+    assert doc["sources"]["local_set"].startswith(str(POLICIES / "curtains.yaml"))
+    by_task = json.loads(invoke("show", "--task", "curtains", "--json").output)
+    assert by_task["sources"]["local_set"].startswith("plugin curtains (skill-aug")
+    assert by_task["policy"]["local_set"] == doc["policy"]["local_set"]
+
+
+def test_show_tree_names_the_parts():
+    output = invoke("show", "--task", "dress").output
+    assert "local set A_i" in output and "plugin dress" in output and "G_l: 6 × 96 px" in output
+
+
+def test_ops_lists_albumentations_and_plugin_ops_with_parameters():
+    rows = {row["name"]: row for row in json.loads(invoke("ops", "--json").output)}
+    assert rows["ColorJitter"]["source"].startswith("albumentations 2.0.8")
+    assert "hue" in rows["ColorJitter"]["params"]
+    assert rows["RegionCrop"]["source"] == "plugin core_ops"
+
+
+def test_plugins_table_lists_first_party_types():
+    output = invoke("plugins").output
+    assert "dress" in output and "skill-aug" in output
+
+
+def test_export_writes_loadable_pipelines(tmp_path):
+    result = invoke("export", "--task", "dress", "--out", str(tmp_path))
+    names = sorted(Path(line).name for line in result.output.split())
+    assert names == ["high_res.yaml", "low_res.yaml", "policy.yaml", "preprocess.yaml"]
