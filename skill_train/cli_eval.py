@@ -29,15 +29,15 @@ def _catalog(data: str | None, fallback: str | None = None) -> Any:
     return Catalog.open(where)
 
 
-def _run_split_defaults(run: Path | None) -> tuple[float | None, int | None]:
-    """The run's held-out fraction and seed (so eval tests on products training never saw)."""
+def _run_defaults(run: Path | None) -> tuple[float | None, int | None, str | None]:
+    """The run's held-out fraction, seed and task (so eval tests on products training never saw)."""
     import yaml
 
     if run is None or not (run / "config.yaml").is_file():
-        return None, None
+        return None, None, None
     cfg = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8")) or {}
     holdout = cfg.get("eval_holdout")
-    return (float(holdout) if holdout else None), cfg.get("seed")
+    return (float(holdout) if holdout else None), cfg.get("seed"), cfg.get("task")
 
 
 def run_eval(
@@ -46,6 +46,7 @@ def run_eval(
     embeddings: Path | None,
     data: str | None,
     attributes: list[str],
+    task: str | None,
     probes: list[str],
     test_fraction: float | None,
     seed: int | None,
@@ -73,9 +74,10 @@ def run_eval(
         catalog = _catalog(data, table.meta.get("data"))
         if per_product == "mean":
             table = table.mean_per_product()
-    run_fraction, run_seed = _run_split_defaults(checkpoint)
+    run_fraction, run_seed, run_task = _run_defaults(checkpoint)
     settings = EvalSettings(
         attributes=tuple(attributes) or None,
+        task=task or run_task,
         test_fraction=test_fraction or run_fraction or 0.2,
         seed=seed if seed is not None else (run_seed or 0),
         probes=tuple(probes) or ("linear", "nonlinear"),
@@ -124,7 +126,8 @@ def register(app: typer.Typer) -> None:
         checkpoint: Optional[Path] = typer.Option(None, help="Run folder to embed the catalogue with."),
         embeddings: Optional[Path] = typer.Option(None, help="Saved embeddings (.npz from `skill embed`)."),
         data: Optional[str] = typer.Option(None, help="Catalogue with the labels (default: the one the .npz names)."),
-        attribute: List[str] = typer.Option([], help="Attribute to probe (repeatable; default: every labelled column but ids and colour)."),
+        attribute: List[str] = typer.Option([], help="Attribute to probe (repeatable; default: the product type's, else every labelled column but ids and colour)."),
+        task: Optional[str] = typer.Option(None, help="Product type whose attributes are probed by default (default: the run's, or the catalogue's category)."),
         probe: List[str] = typer.Option([], help="linear and/or nonlinear (repeatable; default both)."),
         test_fraction: Optional[float] = typer.Option(None, help="Share of designs held out (default: the run's eval_holdout, else 0.2)."),
         seed: Optional[int] = typer.Option(None, help="Split, probe and k-means seed (default: the run's seed, else 0)."),
@@ -138,7 +141,7 @@ def register(app: typer.Typer) -> None:
         from skill_train.evaluation.report import attribute_table, entropy_table, write_json
 
         console = Console()
-        result = run_eval(checkpoint=checkpoint, embeddings=embeddings, data=data, attributes=attribute, probes=probe,
+        result = run_eval(checkpoint=checkpoint, embeddings=embeddings, data=data, attributes=attribute, task=task, probes=probe,
                           test_fraction=test_fraction, seed=seed, entropy_k=entropy_k, per_product=per_product,
                           device=device, workers=workers, console=console)
         split = result["split"]

@@ -3,8 +3,8 @@
 Without a colour column, a product's colour is the dominant named colour of the product
 region of its first photo: the background is the median colour of the photo's border,
 the product region is every pixel far from it (the whole photo if that region is tiny),
-each region pixel is mapped to the nearest colour of :data:`PALETTE` in CIE Lab, and the
-most frequent name wins.
+and the region's most common colour (the fullest bin of a coarse Lab histogram) is named
+by the nearest entry of :data:`PALETTE`.
 """
 
 from __future__ import annotations
@@ -59,10 +59,19 @@ def product_region(image: np.ndarray) -> np.ndarray:
 
 
 def dominant_color(image: np.ndarray) -> str:
-    """The palette name most pixels of the product region are nearest to (in Lab)."""
+    """The palette name of the product region's most common colour.
+
+    "Most common" is the fullest bin of a coarse Lab histogram (fine motifs blend with
+    the ground into many thin bins; the ground keeps one full bin); that bin's mean colour
+    is named by the nearest palette entry, lightness counting half (shading darkens a
+    colour more than it changes its hue).
+    """
     lab = _to_lab(product_region(image))
-    nearest = np.argmin(((lab[:, None, :] - _PALETTE_LAB[None]) ** 2).sum(axis=2), axis=1)
-    return _PALETTE_NAMES[int(np.bincount(nearest, minlength=len(_PALETTE_NAMES)).argmax())]
+    bins = np.floor(lab / np.array([25.0, 12.0, 12.0], np.float32)).astype(np.int64)
+    _, inverse, counts = np.unique(bins, axis=0, return_inverse=True, return_counts=True)
+    peak = lab[inverse.reshape(-1) == counts.argmax()].mean(axis=0)
+    weights = np.array([0.5, 1.0, 1.0], np.float32)
+    return _PALETTE_NAMES[int((((_PALETTE_LAB - peak) * weights) ** 2).sum(axis=1).argmin())]
 
 
 def color_column(attribute_names: Sequence[str]) -> str | None:

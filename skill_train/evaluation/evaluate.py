@@ -37,9 +37,12 @@ class EvalSettings:
     ``test_fraction`` and ``seed`` default to the trainer's held-out split (``eval_holdout``
     0.2, seed 0), so the test side is the products the network never trained on.
     ``entropy_k`` None means the number of pattern classes (10 without a pattern column).
+    ``task`` (else a single-valued ``category`` column) picks the product type whose
+    declared attributes are probed when ``attributes`` is None.
     """
 
     attributes: tuple[str, ...] | None = None
+    task: str | None = None
     test_fraction: float = 0.2
     seed: int = 0
     probes: tuple[str, ...] = ("linear", "nonlinear")
@@ -55,10 +58,31 @@ class EvalSettings:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
-def default_attributes(attribute_names: Sequence[str], attributes: dict[str, dict[str, str]]) -> list[str]:
-    """Columns worth probing: not an id, not colour (measured by entropy), 2–200 classes."""
+def task_attributes(task: str | None) -> tuple[str, ...]:
+    """The attributes a registered product type declares for evaluation (empty if unknown)."""
+    if not task:
+        return ()
+    from skill_aug.errors import UnknownProductType
+    from skill_aug.plugins import get_registry
+
+    try:
+        return tuple(get_registry().product_type(task).attributes)
+    except UnknownProductType:
+        return ()
+
+
+def default_attributes(
+    attribute_names: Sequence[str], attributes: dict[str, dict[str, str]], task: str | None = None
+) -> list[str]:
+    """Columns worth probing: the product type's declared attributes when the catalogue has
+    them, else every column; never ids or colour (colour is measured by entropy), and only
+    columns with 2–200 classes."""
+    if not task:
+        categories = {a.get("category", "") for a in attributes.values()} - {""}
+        task = categories.pop() if len(categories) == 1 else None
+    declared = [n for n in task_attributes(task) if n in attribute_names]
     keep = []
-    for name in attribute_names:
+    for name in declared or attribute_names:
         if name in ID_COLUMNS or color_column([name]):
             continue
         values = {a.get(name, "") for a in attributes.values()} - {""}
@@ -195,7 +219,7 @@ def resolve_attributes(
     if attributes is None:
         attributes = {p.product_id: dict(p.attributes) for p in catalog}
     if not settings.attributes:
-        return default_attributes(catalog.attribute_names, attributes)
+        return default_attributes(catalog.attribute_names, attributes, settings.task)
     names = list(settings.attributes)
     missing = [n for n in names if n not in catalog.attribute_names]
     if missing:

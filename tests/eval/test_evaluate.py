@@ -106,3 +106,15 @@ def test_embedding_file_round_trip_and_mean_per_product(tmp_path, catalogue):
     np.savez(tmp_path / "bad.npz", embedding=np.zeros((2, 2)))
     with pytest.raises(EvaluationError, match="missing array 'product_id'"):
         EmbeddingTable.load(tmp_path / "bad.npz")
+
+
+def test_default_attributes_follow_the_product_type(catalogue):
+    catalog = Catalog.open(catalogue)
+    attrs = {p.product_id: dict(p.attributes) for p in catalog}
+    from skill_train.evaluation.evaluate import default_attributes
+
+    assert default_attributes(catalog.attribute_names, attrs, "curtains") == ["pattern"]  # declares pattern, color
+    assert default_attributes(catalog.attribute_names, attrs, "dress") == ["pattern", "sleeve"]
+    for a in attrs.values():
+        a["category"] = "curtains"
+    assert default_attributes(catalog.attribute_names + ["category"], attrs) == ["pattern"]
