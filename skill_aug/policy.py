@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-import cv2
 import numpy as np
 import yaml
 
@@ -152,14 +151,13 @@ class Policy:
         sources.append(self.preprocess(images[1], seeds[1]) if len(images) > 1 else sources[0])
         seeds = seeds[2:]
 
-        high, low = self._groups["high_res"], self._groups["low_res"]
-        high_sources = [_working_copy(s, space.high_res) for s in sources]
+        high = self._groups["high_res"]
         global_views = [
-            high[i % len(high)](high_sources[i % 2], seeds[i]) for i in range(space.high_res.count)
+            high[i % len(high)](sources[i % 2], seeds[i]) for i in range(space.high_res.count)
         ]
         seeds = seeds[space.high_res.count:]
-        low_source = _working_copy(sources[0], space.low_res) if space.low_res.count else sources[0]
-        local_views = [low[i % len(low)](low_source, seeds[i]) for i in range(space.low_res.count)]
+        low = self._groups["low_res"]
+        local_views = [low[i % len(low)](sources[0], seeds[i]) for i in range(space.low_res.count)]
         return MultiView(global_views, local_views)
 
     # -- variants and serialisation ----------------------------------------------------
@@ -220,23 +218,6 @@ class Policy:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["resolved"])  # type: ignore[misc]
-
-
-def _working_copy(image: np.ndarray, group: ViewGroup) -> np.ndarray:
-    """``image`` shrunk to the largest side any crop of ``group`` can use.
-
-    The smallest crop of a group keeps ``scale[0]`` of the area, i.e. ``sqrt(scale[0])`` of
-    the side, and is resized to ``group.size``: a source larger than
-    ``size / sqrt(scale[0])`` only adds pixels that the local ops would warp and the crop
-    would then throw away. Shrinking once per product keeps A_i cheap on large photos.
-    """
-    limit = int(np.ceil(group.size / np.sqrt(group.scale[0])))
-    h, w = image.shape[:2]
-    if max(h, w) <= limit:
-        return image
-    factor = limit / max(h, w)
-    size = (max(1, round(w * factor)), max(1, round(h * factor)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def _check_image(image: np.ndarray) -> np.ndarray:
