@@ -22,7 +22,7 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 
 
 def _console() -> Console:
-    return Console(soft_wrap=True)
+    return Console()
 
 
 def _policy_from(policy: Optional[str], task: Optional[str]):
