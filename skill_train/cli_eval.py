@@ -152,3 +152,35 @@ def register(app: typer.Typer) -> None:
         if json_out:
             write_json(json_out, result)
             console.print(f"wrote {json_out}")
+
+    @app.command()
+    def compare(
+        task: str = typer.Option(..., help="Product type (its policy is the SkiLL row)."),
+        data: Optional[str] = typer.Option(None, help="Catalogue (default: the task's synthetic catalogue)."),
+        budget: str = typer.Option("cpu", help="Training preset every row shares (cpu, paper or a YAML file)."),
+        epochs: Optional[int] = typer.Option(None, help="Epochs for every row (default: the preset's)."),
+        batch_size: Optional[int] = typer.Option(None, help="Batch size for every row (default: the preset's)."),
+        products: Optional[int] = typer.Option(None, help="Size of the synthetic catalogue (default 600)."),
+        seed: int = typer.Option(0, help="One seed for every row's training, split, probes and k-means."),
+        method: List[str] = typer.Option([], help="Only these rows (repeatable): random-init, dino, skill, "
+                                                  "skill-no-local, skill-no-preprocess, skill-low-colour, byol, simclr."),
+        attribute: List[str] = typer.Option([], help="Attributes to probe (default: the product type's)."),
+        out: Optional[Path] = typer.Option(None, help="Folder for the runs and the report (default runs/compare-TASK)."),
+        map_kind: str = typer.Option("pca", "--map", help="2-D map projection: pca or tsne."),
+        device: str = typer.Option("auto", help="Training and embedding device."),
+        workers: int = typer.Option(0, help="DataLoader workers for embedding."),
+    ) -> None:
+        """Train SkiLL, DINO and the ablations under one budget, evaluate all, write the comparison."""
+        from skill_train.evaluation.compare import compare as run_compare
+        from skill_train.evaluation.methods import select, standard_methods
+        from skill_train.evaluation.report import comparison_tables
+
+        console = Console()
+        folder = out or Path("runs") / f"compare-{task}"
+        rows = select(standard_methods(task, folder), list(method))
+        report = run_compare(task, folder, data=data, preset=budget, epochs=epochs, batch_size=batch_size,
+                             products=products, seed=seed, methods=rows, attributes=attribute, map_kind=map_kind,
+                             device=device, workers=workers, log=console.print)
+        for table in comparison_tables([(r["label"], r["eval"]) for r in report["rows"]]):
+            console.print(table)
+        console.print(f"wrote {folder}/comparison.json, comparison.md, color_entropy.png, map.png")
