@@ -16,14 +16,14 @@ import numpy as np
 # Base sRGB of each named colour; products jitter around it (see ``Colorway.sample_ground``).
 PALETTE: dict[str, tuple[int, int, int]] = {
     "red": (200, 32, 42),
-    "orange": (236, 122, 28),
+    "orange": (240, 128, 24),
     "yellow": (240, 204, 48),
     "green": (48, 140, 62),
     "teal": (20, 128, 134),
     "blue": (36, 76, 176),
     "purple": (112, 50, 150),
     "pink": (240, 142, 182),
-    "brown": (112, 70, 40),
+    "brown": (100, 62, 36),
     "black": (32, 32, 34),
 }
 COLOR_NAMES: tuple[str, ...] = tuple(PALETTE)
@@ -102,31 +102,31 @@ COLORWAYS: dict[str, tuple[Colorway, ...]] = {
 }
 
 
-def classify_pixels(rgb: np.ndarray) -> np.ndarray:
-    """Index into :data:`COLOR_NAMES` of the nearest named colour for each pixel, shape (N,).
-
-    Distance is in L*a*b* with lightness down-weighted, so a product photographed under
-    brighter or dimmer light keeps its colour name.
-    """
-    px = lab(np.asarray(rgb, dtype=np.uint8).reshape(-1, 3))
+def _nearest(lab_colours: np.ndarray) -> np.ndarray:
+    """Index of the nearest palette colour; lightness counts half (light varies in a shoot)."""
     centres = lab(np.array(list(PALETTE.values()), dtype=np.uint8))
     w = np.array([0.5, 1.0, 1.0], dtype=np.float32)
-    d = (((px[:, None, :] - centres[None, :, :]) * w) ** 2).sum(-1)
-    return d.argmin(1)
+    return (((lab_colours[:, None, :] - centres[None]) * w) ** 2).sum(-1).argmin(1)
 
 
-def dominant_color(rgb: np.ndarray) -> str:
-    """The named colour of the most common colour in ``rgb`` (any shape ending in 3, uint8).
+def dominant_color(rgb: np.ndarray, clusters: int = 3, iterations: int = 12) -> str:
+    """The palette name of the largest colour cluster in ``rgb`` (uint8, any shape ending in 3).
 
-    "Most common" is the peak of a coarse L*a*b* histogram, not a vote over all pixels:
-    where a fine motif blends into the ground, the blended pixels spread thinly over many
-    bins while the ground keeps its peak. The peak's mean colour is then named.
+    k-means in L*a*b* (deterministic: seeded at lightness quantiles) separates the ground,
+    the motif and the blends between them; the biggest cluster's centre is then named. A
+    vote over single pixels would let blended edges of a fine motif, or shading, outvote
+    the ground; a cluster centre averages them out.
     """
     px = lab(np.asarray(rgb, dtype=np.uint8).reshape(-1, 3))
-    bins = np.floor(px / np.array([14.0, 9.0, 9.0], np.float32)).astype(np.int64)
-    keys = (bins[:, 0] + 8) * 10_000 + (bins[:, 1] + 50) * 100 + (bins[:, 2] + 50)
-    values, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    peak = px[inverse.reshape(-1) == counts.argmax()].mean(0)
-    centres = lab(np.array(list(PALETTE.values()), dtype=np.uint8))
-    w = np.array([0.5, 1.0, 1.0], dtype=np.float32)
-    return COLOR_NAMES[int((((centres - peak) * w) ** 2).sum(1).argmin())]
+    if len(px) == 0:
+        raise ValueError("dominant_color: no pixels")
+    px = px[:: max(1, len(px) // 20000)]
+    order = np.argsort(px[:, 0], kind="stable")
+    centres = px[order[((np.arange(clusters) + 0.5) / clusters * len(px)).astype(int)]].copy()
+    for _ in range(iterations):
+        label = ((px[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)
+        for k in range(clusters):
+            if (label == k).any():
+                centres[k] = px[label == k].mean(0)
+    biggest = np.bincount(label, minlength=clusters).argmax()
+    return COLOR_NAMES[int(_nearest(centres[biggest : biggest + 1])[0])]

@@ -125,9 +125,9 @@ def _render_diagonal(p: Params, size: int) -> np.ndarray:
 def _sample_checks(rng: np.random.Generator) -> Params:
     style = str(rng.choice(["gingham", "tartan", "windowpane"]))
     if style == "gingham":
-        period, duty = rng.uniform(0.035, 0.16), rng.uniform(0.34, 0.46)
+        period, duty = rng.uniform(0.035, 0.16), rng.uniform(0.2, 0.3)
     elif style == "tartan":
-        period, duty = rng.uniform(0.12, 0.22), rng.uniform(0.22, 0.34)
+        period, duty = rng.uniform(0.12, 0.22), rng.uniform(0.16, 0.24)
     else:
         period, duty = rng.uniform(0.07, 0.16), rng.uniform(0.06, 0.11)
     return dict(style=style, period=float(period), duty=float(duty),
@@ -153,7 +153,7 @@ def _render_checks(p: Params, size: int) -> np.ndarray:
 def _sample_dots(rng: np.random.Generator) -> Params:
     style = str(rng.choice(["grid", "hex", "scatter", "rings"]))
     spacing = rng.uniform(0.04, 0.12) if style != "rings" else rng.uniform(0.07, 0.14)
-    return dict(style=style, spacing=float(spacing), radius=float(rng.uniform(0.16, 0.3)),
+    return dict(style=style, spacing=float(spacing), radius=float(rng.uniform(0.16, 0.27)),
                 seed=int(rng.integers(2**31)))
 
 
@@ -270,7 +270,7 @@ def _render_paisley(p: Params, size: int) -> np.ndarray:
 def _sample_chevron(rng: np.random.Generator) -> Params:
     period = rng.uniform(0.05, 0.14)
     zig = period * rng.uniform(0.9, 2.2)
-    return dict(period=float(period), duty=float(rng.uniform(0.25, 0.42)), zig=float(zig),
+    return dict(period=float(period), duty=float(rng.uniform(0.22, 0.36)), zig=float(zig),
                 amp=float(zig * rng.uniform(0.25, 0.5)), vertical=bool(rng.random() < 0.25),
                 phase=float(rng.uniform(0, 1)))
 
@@ -290,7 +290,7 @@ def _render_chevron(p: Params, size: int) -> np.ndarray:
 
 
 def _sample_houndstooth(rng: np.random.Generator) -> Params:
-    dark, period = [(3, 8), (4, 12), (5, 12)][int(rng.integers(3))]
+    dark, period = [(3, 8), (4, 12), (3, 12)][int(rng.integers(3))]
     return dict(cell=float(rng.uniform(0.009, 0.022)), dark=dark, period=period,
                 offset=int(rng.integers(period)))
 

@@ -136,7 +136,7 @@ def shoes(attrs: dict[str, str], rng: np.random.Generator, size: int) -> Shape:
         cv.seam(smooth(pts[1:5], closed=False), width=0.006, value=150)
         return cv.finish()
     cv.poly(smooth(pts))
-    sole_h = 0.075 if style == "sneaker" else 0.04
+    sole_h = 0.05 if style == "sneaker" else 0.03
     cv.poly(smooth([(0.085, 0.7), (0.915, 0.7), (0.92, 0.72 + sole_h), (0.09, 0.72 + sole_h)], 1), trim=sole)
     if style == "sneaker":
         for k in range(4):

@@ -119,7 +119,7 @@ def curtains(attrs: dict[str, str], rng: np.random.Generator, size: int) -> Shap
                     width=0.012, value=180)
     x, y = cv.grid()
     period = rng.uniform(0.045, 0.075)
-    shading = folds(x, y, period=period, depth=0.3, y0=rod_y - 0.02, phase=rng.uniform(0, 1))
+    shading = folds(x, y, period=period, depth=0.24, y0=rod_y - 0.02, phase=rng.uniform(0, 1))
     return cv.finish(shading)
 
 
