@@ -1,0 +1,98 @@
+"""DINO (Caron et al., 2021) as a method: the trainer's DINO pieces behind the Method interface.
+
+    >>> method = DINO.build(setup)              # student/teacher: backbone + DINOHead; DINOLoss
+    >>> out = method.step(views, epoch, step)   # teacher on the 2 high-res views, student on all
+    >>> method.before_optimizer_step(epoch, step)   # last layer frozen in the first epoch(s)
+    >>> method.after_optimizer_step(epoch, step)    # EMA teacher, then the loss centre
+
+SkiLL is this method with a product type's policy. The recipe (head sizes, temperatures,
+momentum, last-layer freeze) is the config's own fields, so DINO has no ``method_options``
+and no recipe changes to the presets, which are DINO's.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from skill_train.loss import DINOLoss
+from skill_train.methods.base import Method, MethodSetup, StepResult
+from skill_train.methods.loader import MethodError
+from skill_train.model import DINOHead, MultiCropWrapper, ema_update
+from skill_train.schedules import cosine_schedule
+
+
+def cancel_last_layer_gradients(model: nn.Module, epoch: int, freeze_epochs: int) -> None:
+    """Drop the prototypes' gradients during the first ``freeze_epochs`` epochs (stabilises the start)."""
+    if epoch >= freeze_epochs:
+        return
+    for name, p in model.named_parameters():
+        if "last_layer" in name:
+            p.grad = None
+
+
+class DINO(Method):
+    """Self-distillation: cross-entropy between the centred, sharpened EMA teacher and the student."""
+
+    name = "dino"
+    embedding_network = "teacher"
+    uses_local_views = True
+    progress_stat = ("teacher_temp", "T_t")
+    recipes: dict = {}
+
+    def __init__(self, student: nn.Module, teacher: nn.Module, loss: DINOLoss, momentum: np.ndarray,
+                 freeze_last_layer: int):
+        super().__init__(student, teacher, self.Options())
+        self.loss = loss
+        self.momentum_schedule = momentum
+        self.freeze_last_layer = freeze_last_layer
+        self._teacher_output: torch.Tensor | None = None
+
+    @classmethod
+    def build(cls, setup: MethodSetup) -> "DINO":
+        """Student and teacher (same weights; drop-path only in the student's backbone) and the loss."""
+        cls.parse_options(setup.options)
+        cfg = setup.cfg
+        head_args = dict(in_dim=setup.backbone.num_features, out_dim=cfg.out_dim, hidden_dim=cfg.head_hidden_dim,
+                         bottleneck_dim=cfg.head_bottleneck_dim, norm_last_layer=cfg.norm_last_layer)
+        student = MultiCropWrapper(setup.backbone, DINOHead(**head_args))
+        teacher = MultiCropWrapper(setup.make_backbone(), DINOHead(**head_args))
+        teacher.load_state_dict(student.state_dict())
+        loss = DINOLoss(cfg.out_dim, 2 + setup.n_local, cfg.warmup_teacher_temp, cfg.teacher_temp,
+                        cfg.warmup_teacher_temp_epochs, cfg.epochs, cfg.student_temp, cfg.center_momentum)
+        momentum = cosine_schedule(cfg.momentum_teacher, 1.0, cfg.epochs, setup.steps_per_epoch)
+        return cls(student, teacher, loss, momentum, cfg.freeze_last_layer)
+
+    def networks(self) -> dict[str, nn.Module]:
+        """``student``, ``teacher`` and ``dino_loss`` (its centre buffer)."""
+        return {**super().networks(), "dino_loss": self.loss}
+
+    def step(self, views: Sequence[torch.Tensor], epoch: int, step: int) -> StepResult:
+        """The teacher sees the two high-res views, the student every view; the centre waits for the step."""
+        if len(views) != self.loss.ncrops:
+            raise MethodError(f"dino was built for {self.loss.ncrops} views per product, got {len(views)}")
+        assert self.teacher is not None
+        with torch.no_grad():
+            teacher_output = self.teacher(list(views[:2]))
+        student_output = self.forward_student(views)
+        loss = self.loss(student_output, teacher_output, epoch, update_center=False)
+        self._teacher_output = teacher_output
+        stats = {k: self.loss.stats[k] for k in ("teacher_temp", "teacher_entropy", "kl", "prototypes_used")}
+        return StepResult(loss, stats)
+
+    def before_optimizer_step(self, epoch: int, step: int) -> None:
+        """Freeze the prototypes (last layer) during the first ``freeze_last_layer`` epochs."""
+        cancel_last_layer_gradients(self.student, epoch, self.freeze_last_layer)
+
+    def after_optimizer_step(self, epoch: int, step: int) -> dict[str, float]:
+        """EMA teacher with this step's momentum, then the loss centre from this step's teacher output."""
+        assert self.teacher is not None
+        momentum = float(self.momentum_schedule[min(step, len(self.momentum_schedule) - 1)])
+        ema_update(self.teacher, self.student, momentum)
+        if self._teacher_output is not None:
+            self.loss.update_center(self._teacher_output)
+            self._teacher_output = None
+        return {"momentum": momentum}
