@@ -184,3 +184,37 @@ def register(app: typer.Typer) -> None:
         for table in comparison_tables([(r["label"], r["eval"]) for r in report["rows"]]):
             console.print(table)
         console.print(f"wrote {folder}/comparison.json, comparison.md, color_entropy.png, map.png")
+
+    @app.command()
+    def search(
+        checkpoint: Path = typer.Option(..., help="Run folder whose backbone embeds the catalogue and the query."),
+        data: str = typer.Option(..., help="Catalogue to search."),
+        query: Path = typer.Option(..., help="Query photo."),
+        k: int = typer.Option(10, help="How many results."),
+        per: str = typer.Option("design", help="design: one result per design (colourways folded); product: every product."),
+        png: Optional[Path] = typer.Option(None, help="Where to write the result strip (default: search-<query>.png)."),
+        device: str = typer.Option("auto", help="Embedding device."),
+        workers: int = typer.Option(0, help="DataLoader workers for building the index."),
+        json_out: Optional[Path] = typer.Option(None, "--json", help="Write the results as JSON."),
+    ) -> None:
+        """The catalogue's designs most similar to a photo (exact cosine search), with a PNG strip."""
+        from dataclasses import asdict
+
+        from rich.table import Table
+
+        from skill_train.evaluation.report import write_json
+        from skill_train.evaluation.search import result_strip, search as run_search
+
+        console = Console()
+        hits = run_search(checkpoint, _catalog(data), query, k=k, per=per, device=device, workers=workers)
+        table = Table(title=f"most similar to {query}")
+        for column in ("rank", "product", "design", "cosine", "photo"):
+            table.add_column(column, justify="right" if column in ("rank", "cosine") else "left")
+        for hit in hits:
+            table.add_row(str(hit.rank), hit.product_id, hit.design_id or "—", f"{hit.score:.3f}", hit.path)
+        console.print(table)
+        strip = result_strip(query, hits, png or Path(f"search-{query.stem}.png"))
+        console.print(f"wrote {strip}")
+        if json_out:
+            write_json(json_out, {"query": str(query), "checkpoint": str(checkpoint), "per": per,
+                                  "hits": [asdict(h) for h in hits]})

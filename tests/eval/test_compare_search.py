@@ -1,0 +1,118 @@
+"""`skill compare` on a tiny preset and catalogue (train, reuse, budget check, figures) and `skill search`."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+import torch
+import typer
+import yaml
+from typer.testing import CliRunner
+
+from skill_aug import load_policy, policy_for_task
+from skill_aug.catalog import Catalog
+from skill_aug.synth import write_catalog
+from skill_train import cli_eval
+from skill_train.evaluation.compare import compare
+from skill_train.evaluation.errors import EvaluationError
+from skill_train.evaluation.methods import MethodSpec, low_colour_space, select, standard_methods
+from skill_train.evaluation.search import search, top_k
+
+TINY = {
+    "method": "dino", "arch": "vit_tiny_patch16_224",
+    "arch_overrides": {"patch_size": 8, "embed_dim": 32, "depth": 1, "num_heads": 2},
+    "high_res_size": 32, "low_res_size": 16, "n_local": 2, "out_dim": 64, "head_hidden_dim": 64,
+    "head_bottleneck_dim": 32, "epochs": 1, "batch_size": 8, "base_lr": 0.002, "warmup_epochs": 0,
+    "momentum_teacher": 0.99, "precision": "fp32", "workers": 0, "threads": 1,
+}
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    torch.set_num_threads(1)
+    root = tmp_path_factory.mktemp("cmp")
+    write_catalog("dress", products=40, out=root / "data", seed=1, size=64)
+    preset = root / "tiny.yaml"
+    preset.write_text(yaml.safe_dump(TINY))
+    rows = [MethodSpec("random-init", "random init", method=None), MethodSpec("skill", "SkiLL")]
+    report = compare("dress", root / "out", data=str(root / "data"), preset=str(preset), methods=rows,
+                     attributes=("pattern",), device="cpu", log=lambda _: None)
+    return root, preset, rows, report
+
+
+def test_compare_trains_evaluates_and_writes_the_report(setup):
+    root, _, _, report = setup
+    out = root / "out"
+    assert [r["label"] for r in report["rows"]] == ["random init", "SkiLL"]
+    assert [r["action"] for r in report["rows"]] == ["initialised", "trained"]
+    for row in report["rows"]:
+        assert {"accuracy", "r@90", "r@95"} <= set(row["eval"]["attributes"]["pattern"]["linear"])
+        assert row["eval"]["color_entropy"]["color_source"] == "attribute 'color'"
+    assert report["budget"]["epochs"] == 1 and report["budget"]["arch_overrides"]["embed_dim"] == 32
+    saved = json.loads((out / "comparison.json").read_text())
+    assert saved["rows"][1]["train"]["status"] == "finished"
+    assert "| SkiLL |" in (out / "comparison.md").read_text()
+    bars = cv2.imread(str(out / "color_entropy.png"))
+    assert bars is not None and bars.shape[1] >= 640
+    assert cv2.imread(str(out / "map.png")).shape[0] > 2 * 320  # one row of panels per method
+    # the untrained row is the trained row's starting point: same architecture, same seed
+    assert yaml.safe_load((out / "random-init" / "config.yaml").read_text())["arch_overrides"]["embed_dim"] == 32
+
+
+def test_compare_reuses_finished_runs_and_checks_the_budget(setup):
+    root, preset, rows, _ = setup
+    mtime = (root / "out" / "skill" / "backbone.safetensors").stat().st_mtime
+    again = compare("dress", root / "out", data=str(root / "data"), preset=str(preset), methods=rows,
+                    attributes=("pattern",), device="cpu", log=lambda _: None)
+    assert [r["action"] for r in again["rows"]] == ["reused", "reused"]
+    assert (root / "out" / "skill" / "backbone.safetensors").stat().st_mtime == mtime
+    with pytest.raises(EvaluationError, match="epochs = 1, this comparison asks for 2"):
+        compare("dress", root / "out", data=str(root / "data"), preset=str(preset), epochs=2, methods=rows[1:],
+                attributes=("pattern",), device="cpu", log=lambda _: None)
+
+
+def test_search_finds_the_query_product_first_and_folds_designs(setup, tmp_path):
+    root, _, _, _ = setup
+    catalog = Catalog.open(root / "data")
+    product = catalog[7]
+    run = root / "out" / "skill"
+    hits = search(run, catalog, product.paths[0], k=5, per="product", device="cpu")
+    assert hits[0].product_id == product.product_id and hits[0].score > 0.99
+    assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+    designs = search(run, catalog, product.paths[0], k=5, per="design", device="cpu")
+    assert len({h.design_id for h in designs}) == 5
+    app = typer.Typer()
+    cli_eval.register(app)
+    result = CliRunner().invoke(app, ["search", "--checkpoint", str(run), "--data", str(root / "data"), "--query",
+                                      str(product.paths[0]), "--k", "3", "--png", str(tmp_path / "s.png"),
+                                      "--device", "cpu", "--json", str(tmp_path / "s.json")])
+    assert result.exit_code == 0, result.output
+    assert cv2.imread(str(tmp_path / "s.png")).shape[1] > 4 * 128  # query + 3 hits
+    assert len(json.loads((tmp_path / "s.json").read_text())["hits"]) == 3
+
+
+def test_top_k_is_exact():
+    rng = np.random.default_rng(0)
+    index = rng.normal(size=(1000, 8)).astype(np.float32)
+    index /= np.linalg.norm(index, axis=1, keepdims=True)
+    order, scores = top_k(index, index[123], 4, chunk=100)
+    assert order[0] == 123 and np.allclose(scores, np.sort(index @ index[123])[::-1][:4])
+
+
+def test_standard_rows_and_variants(tmp_path):
+    rows = standard_methods("shirt", tmp_path)
+    assert [r.name for r in rows][:6] == ["random-init", "dino", "skill", "skill-no-local", "skill-no-preprocess",
+                                          "skill-low-colour"]
+    by = {r.name: r for r in rows}
+    assert load_policy(by["skill-no-local"].policy).spec.local_set == ()
+    assert load_policy(by["skill-no-preprocess"].policy).spec.preprocess == ()
+    assert load_policy(by["dino"].policy).spec.name == "dino"
+    low = low_colour_space(policy_for_task("shirt").spec.global_space)
+    probs = {o.name: o.params["p"] for o in low.high_res.ops}
+    assert probs["ToGray"] == probs["ColorJitter"] == probs["GaussianBlur"] == 0.1
+    assert probs["HorizontalFlip"] == 0.5
+    assert [r.name for r in select(rows, ["skill", "dino"])] == ["skill", "dino"]
+    with pytest.raises(EvaluationError, match="not a row"):
+        select(rows, ["mae"])
