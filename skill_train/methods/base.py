@@ -148,13 +148,21 @@ class Method(abc.ABC):
 
     def load_state_dict(self, state: Mapping[str, Mapping[str, torch.Tensor]]) -> None:
         """Restore :meth:`state_dict`; a missing key means the checkpoint is another method's."""
-        for key, net in self.networks().items():
+        networks = self.networks()
+        for key in networks:
             if key not in state:
                 raise MethodError(
                     f"checkpoint has no {key!r} state for method {self.name!r} "
                     f"(it holds {', '.join(sorted(state)) or 'nothing'}; was it saved by another method?)"
                 )
-            net.load_state_dict(state[key])
+        for key, net in networks.items():
+            try:
+                net.load_state_dict(state[key])
+            except RuntimeError as err:
+                detail = (str(err).strip().splitlines()[1:2] or [str(err)])[0].strip()
+                raise MethodError(
+                    f"checkpoint's {key!r} state does not fit method {self.name!r} as configured ({detail})"
+                ) from err
 
     def to(self, device: torch.device | str) -> "Method":
         """Move every network to ``device``."""
