@@ -29,6 +29,22 @@ def _catalog(data: str | None, fallback: str | None = None) -> Any:
     return Catalog.open(where)
 
 
+def _run_catalog(run: Path | None) -> str | None:
+    """The catalogue a run trained on: its config's ``data``, else its task's synthetic catalogue."""
+    import yaml
+
+    if run is None or not (run / "config.yaml").is_file():
+        return None
+    cfg = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8")) or {}
+    if cfg.get("data"):
+        return str(cfg["data"])
+    if cfg.get("task"):
+        from skill_aug.synth import default_catalog
+
+        return str(default_catalog(cfg["task"], products=cfg.get("synthetic_products")))
+    return None
+
+
 def _run_defaults(run: Path | None) -> tuple[float | None, int | None, str | None]:
     """The run's held-out fraction, seed and task (so eval tests on products training never saw)."""
     import yaml
@@ -67,7 +83,7 @@ def run_eval(
     if (checkpoint is None) == (embeddings is None):
         raise EvaluationError("give exactly one of --checkpoint RUN or --embeddings FILE.npz")
     if checkpoint is not None:
-        catalog = _catalog(data)
+        catalog = _catalog(data or _run_catalog(checkpoint))
         table = embed_run(checkpoint, catalog, per_product=per_product, device=device, workers=workers)
     else:
         table = EmbeddingTable.load(embeddings)
@@ -103,7 +119,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def embed(
         checkpoint: Path = typer.Option(..., help="Run folder with backbone.safetensors + model_config.json."),
-        data: str = typer.Option(..., help="Catalogue folder or manifest to embed."),
+        data: Optional[str] = typer.Option(None, help="Catalogue folder or manifest to embed (default: the run's)."),
         out: Path = typer.Option(..., help="Output .npz (product_id, path, embedding)."),
         per_product: str = typer.Option("none", help="none: one row per photo; mean: one row per product."),
         device: str = typer.Option("auto", help="auto (CUDA when available), cpu, cuda, cuda:N."),
@@ -115,7 +131,7 @@ def register(app: typer.Typer) -> None:
         from skill_train.evaluation.embed import embed_run
 
         console = Console()
-        catalog = _catalog(data)
+        catalog = _catalog(data or _run_catalog(checkpoint))
         table = embed_run(checkpoint, catalog, per_product=per_product, preprocess=not no_preprocess,
                           device=device, batch_size=batch_size, workers=workers)
         table.save(out)
@@ -125,7 +141,7 @@ def register(app: typer.Typer) -> None:
     def eval_command(
         checkpoint: Optional[Path] = typer.Option(None, help="Run folder to embed the catalogue with."),
         embeddings: Optional[Path] = typer.Option(None, help="Saved embeddings (.npz from `skill embed`)."),
-        data: Optional[str] = typer.Option(None, help="Catalogue with the labels (default: the one the .npz names)."),
+        data: Optional[str] = typer.Option(None, help="Catalogue with the labels (default: the run's, or the one the .npz names)."),
         attribute: List[str] = typer.Option([], help="Attribute to probe (repeatable; default: the product type's, else every labelled column but ids and colour)."),
         task: Optional[str] = typer.Option(None, help="Product type whose attributes are probed by default (default: the run's, or the catalogue's category)."),
         probe: List[str] = typer.Option([], help="linear and/or nonlinear (repeatable; default both)."),

@@ -20,13 +20,13 @@ from skill_train.model import backbone_config, create_backbone
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
+def run_dir(tmp_path_factory, catalogue):
     """A run folder holding only what evaluation reads: the exported backbone and a policy."""
     run = tmp_path_factory.mktemp("run")
     config = backbone_config("vit_tiny_patch16_224", 32, {"patch_size": 8, "embed_dim": 32, "depth": 1, "num_heads": 2})
     torch.manual_seed(0)
     export_backbone(create_backbone(config), config, run)
-    (run / "config.yaml").write_text("eval_holdout: 0.34\nseed: 1\n")
+    (run / "config.yaml").write_text(f"eval_holdout: 0.34\nseed: 1\ndata: {catalogue}\n")
     return run
 
 
@@ -89,7 +89,8 @@ def test_cli_embed_then_eval_from_file(app, run_dir, catalogue, tmp_path):
 
 def test_cli_eval_checkpoint_uses_the_run_split(app, run_dir, catalogue, tmp_path):
     report = tmp_path / "r.json"
-    result = CliRunner().invoke(app, ["eval", "--checkpoint", str(run_dir), "--data", str(catalogue), "--attribute",
+    # no --data: the run's config names its catalogue
+    result = CliRunner().invoke(app, ["eval", "--checkpoint", str(run_dir), "--attribute",
                                       "sleeve", "--probe", "linear", "--device", "cpu", "--json", str(report)])
     assert result.exit_code == 0, result.output
     data = json.loads(report.read_text())
