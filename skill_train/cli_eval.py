@@ -194,9 +194,15 @@ def register(app: typer.Typer) -> None:
         console = Console()
         folder = out or Path("runs") / f"compare-{task}"
         rows = select(standard_methods(task, folder), list(method))
-        report = run_compare(task, folder, data=data, preset=budget, epochs=epochs, batch_size=batch_size,
-                             products=products, seed=seed, methods=rows, attributes=attribute, map_kind=map_kind,
-                             device=device, workers=workers, log=console.print)
+        from skill_train.trainer import TrainingInterrupted
+
+        try:
+            report = run_compare(task, folder, data=data, preset=budget, epochs=epochs, batch_size=batch_size,
+                                 products=products, seed=seed, methods=rows, attributes=attribute, map_kind=map_kind,
+                                 device=device, workers=workers, log=console.print)
+        except TrainingInterrupted as stop:
+            console.print(f"[yellow]{stop}[/]; run the same command again to resume (finished rows are reused)")
+            raise typer.Exit(130)
         for table in comparison_tables([(r["label"], r["eval"]) for r in report["rows"]]):
             console.print(table)
         console.print(f"wrote {folder}/comparison.json, comparison.md, color_entropy.png, map.png")
