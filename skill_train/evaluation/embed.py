@@ -101,11 +101,11 @@ class _PhotoDataset(Dataset):
         return i, to_tensor(image, self.size)
 
 
-def _collate(batch: list[tuple[int, torch.Tensor | None]]) -> tuple[list[int], torch.Tensor | None]:
+def _collate(batch: list[tuple[int, torch.Tensor | None]]) -> tuple[list[int], torch.Tensor | None, int]:
     kept = [(i, t) for i, t in batch if t is not None]
     if not kept:
-        return [], None
-    return [i for i, _ in kept], torch.stack([t for _, t in kept])
+        return [], None, len(batch)
+    return [i for i, _ in kept], torch.stack([t for _, t in kept]), len(batch)
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -152,12 +152,12 @@ def embed_catalog(
     columns = (TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TextColumn("photos"), TimeRemainingColumn())
     with Progress(*columns, disable=not show_progress, transient=True) as progress:
         task = progress.add_task("embed", total=len(items))
-        for indices, batch in loader:
+        for indices, batch, n_read in loader:
             if batch is not None:
                 out = model(batch.to(dev, non_blocking=True))
                 chunks.append(out.float().cpu().numpy())
                 rows += indices
-            progress.advance(task, batch_size)
+            progress.advance(task, n_read)
     if not rows:
         raise EvaluationError(f"{catalog.source}: none of the {len(items)} photos could be read")
     all_ids = catalog.product_ids
