@@ -28,7 +28,7 @@ from skill_aug.errors import SkillAugError
 from skill_aug.synth.plan import plan_catalog, plan_one, task_slug
 from skill_aug.synth.product import ProductPlan, render_canonical
 from skill_aug.synth.shoot import Photo, photograph
-from skill_aug.synth.silhouettes import Silhouette, silhouette_for
+from skill_aug.synth.silhouettes import SILHOUETTES, Silhouette, silhouette_for
 
 SYNTH_VERSION = 1
 DEFAULT_PRODUCTS = 600
@@ -50,10 +50,10 @@ def render_product(task: str, seed: int, size: int = 128, n_photos: int = 4,
                    silhouette: str | None = None) -> tuple[list[np.ndarray], dict[str, str]]:
     """Photos (H x W x 3 uint8 RGB) and attributes of one random product of ``task``, in memory.
 
-    For previews: any pattern, colour and cut, chosen by ``seed``; an unknown task gets
-    the generic silhouette.
+    For previews: any pattern, colour and cut, chosen by ``seed``. The shape is
+    :func:`~skill_aug.synth.silhouettes.silhouette_for` ``(task, silhouette)``.
     """
-    _check_args(task, 1, size, n_photos, n_photos)
+    _check_args(task, 1, size, n_photos, n_photos, silhouette)
     sil = silhouette_for(task, silhouette)
     plan = plan_one(task, seed, sil, n_photos)
     return [p.image for p in render_plan(plan, sil, size)], _row(plan, task)
@@ -66,7 +66,8 @@ def _row(plan: ProductPlan, task: str) -> dict[str, str]:
             "design_id": d.design_id, **d.attributes}
 
 
-def _check_args(task: str, products: int, size: int, photos_min: int, photos_max: int) -> None:
+def _check_args(task: str, products: int, size: int, photos_min: int, photos_max: int,
+                silhouette: str | None = None) -> None:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", task or ""):
         raise SynthError(f"task {task!r}: use letters, digits, '-' or '_' (e.g. 'dress', 'wall-art')")
     if products < 1:
@@ -75,6 +76,17 @@ def _check_args(task: str, products: int, size: int, photos_min: int, photos_max
         raise SynthError(f"size={size}: must be between 32 and 1024 px")
     if not 1 <= photos_min <= photos_max <= 32:
         raise SynthError(f"photos {photos_min}..{photos_max}: need 1 <= photos-min <= photos-max <= 32")
+    if silhouette and silhouette.strip().lower().replace("-", "_") not in SILHOUETTES:
+        raise SynthError(f"silhouette {silhouette!r}: choose one of {', '.join(SILHOUETTES)}")
+
+
+def check_request(task: str, products: int, out: Path | str, size: int = 128,
+                  photos_min: int = 4, photos_max: int = 8, silhouette: str | None = None) -> None:
+    """Raise :class:`SynthError` (one line) if :func:`write_catalog` would refuse these arguments."""
+    _check_args(task, products, size, photos_min, photos_max, silhouette)
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise SynthError(f"{out}: already exists and is not an empty folder; choose a new --out")
 
 
 def write_catalog(task: str = "dress", products: int = DEFAULT_PRODUCTS, out: Path | str = "catalog",
@@ -85,14 +97,13 @@ def write_catalog(task: str = "dress", products: int = DEFAULT_PRODUCTS, out: Pa
 
     Built in a temporary folder beside ``out`` and renamed into place, so ``out`` either
     does not exist or is complete. ``out`` may be missing or an empty folder; anything else
-    is refused. Same arguments give byte-identical files. ``silhouette`` picks a built-in
-    shape for a task that has none of its own (default: the task's own, else generic).
+    is refused. Same arguments give byte-identical files. ``silhouette`` names a built-in
+    shape to use instead of :func:`~skill_aug.synth.silhouettes.silhouette_for`'s choice
+    (the task's own shape, else the one its plugin declares, else ``generic``).
     ``progress(n)`` is called after each product with the number done.
     """
-    _check_args(task, products, size, photos_min, photos_max)
+    check_request(task, products, out, size, photos_min, photos_max, silhouette)
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise SynthError(f"{out}: already exists and is not an empty folder; choose a new --out")
     out.parent.mkdir(parents=True, exist_ok=True)
     sil = silhouette_for(task, silhouette)
     start = time.perf_counter()

@@ -392,7 +392,7 @@ def _render_geometric(p: Params, size: int) -> np.ndarray:
 
 
 def _sample_abstract(rng: np.random.Generator) -> Params:
-    return dict(style=str(rng.choice(["brush", "blobs", "marble", "splatter"])),
+    return dict(style=str(rng.choice(["brush", "blobs", "shapes", "splatter"])),
                 scale=float(rng.uniform(0.6, 1.4)), seed=int(rng.integers(2**31)))
 
 
@@ -403,14 +403,21 @@ def _render_abstract(p: Params, size: int) -> np.ndarray:
         n = _noise(rng, size, max(2, int(round(4 / sc))))
         n2 = _noise(rng, size, max(3, int(round(7 / sc))))
         return np.clip((n - 0.62) * 12, 0, 1) + 0.5 * np.clip((n2 - 0.7) * 12, 0, 1) * (n < 0.6)
-    if style == "marble":
-        x, y = _grid(size)
-        n = _noise(rng, size, 5)
-        a = rng.uniform(0, np.pi)
-        f = 2 * np.pi / (size * 0.22 * sc)
-        wave = np.sin((x * np.cos(a) + y * np.sin(a)) * f + n * 9.0)
-        return np.clip(1.0 - np.abs(wave) / 0.4, 0.0, 1.0)
     img = np.zeros((size, size), np.uint8)
+    if style == "shapes":  # tossed circles, triangles and bars of random size and tone
+        for _ in range(int(rng.integers(8, 14) / sc)):
+            cx, cy = rng.uniform(-0.05, 1.05, 2) * size
+            r = size * rng.uniform(0.03, 0.09) * sc
+            tone = int(rng.choice([255, 255, 150]))
+            kind = int(rng.integers(3))
+            if kind == 0:
+                _ellipse(img, cx, cy, r, r, 0, tone)
+            elif kind == 1:  # triangle
+                a = rng.uniform(0, 2 * np.pi) + np.arange(3) * (2 * np.pi / 3)
+                _poly(img, np.stack([cx + np.cos(a) * r * 1.3, cy + np.sin(a) * r * 1.3], 1), tone)
+            else:  # bar
+                _poly(img, cv2.boxPoints(((cx, cy), (r * 3.2, r * 0.7), rng.uniform(0, 180))), tone)
+        return _u8_to_map(img)
     if style == "brush":
         for _ in range(int(20 / sc)):
             p0, p1, p2 = rng.uniform(-0.1, 1.1, size=(3, 2)) * size

@@ -39,7 +39,8 @@ def plan_catalog(task: str, products: int, silhouette: Silhouette, *, seed: int 
     slug = task_slug(task)
     patterns = _rounds(PATTERN_NAMES, rng)
     attr_streams = {a: _rounds(v, rng) for a, v in silhouette.attributes.items()}
-    accent_streams = {g: _rounds(COLORWAYS[g], rng) for g in COLOR_NAMES}
+    # One accent stream per (pattern, ground): every colourway reaches every pattern class.
+    accent_streams = {(p, g): _rounds(COLORWAYS[g], rng) for p in PATTERN_NAMES for g in COLOR_NAMES}
     used = np.zeros(len(COLOR_NAMES))
     used_in: dict[str, np.ndarray] = {p: np.zeros(len(COLOR_NAMES)) for p in PATTERN_NAMES}
     plans: list[ProductPlan] = []
@@ -62,7 +63,7 @@ def plan_catalog(task: str, products: int, silhouette: Silhouette, *, seed: int 
             plans.append(ProductPlan(
                 product_id=f"{slug}-{len(plans):05d}",
                 design=design,
-                colorway=next(accent_streams[COLOR_NAMES[c]]),
+                colorway=next(accent_streams[pattern, COLOR_NAMES[c]]),
                 n_photos=int(rng.integers(photos[0], photos[1] + 1)),
                 seed=int(rng.integers(2**63)),
             ))

@@ -64,15 +64,25 @@ SILHOUETTES: dict[str, Silhouette] = {
 }
 
 
-def silhouette_for(task: str, silhouette: str | None = None) -> Silhouette:
-    """The silhouette named ``silhouette``, else the one matching ``task``, else ``generic``.
+def _key(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
 
-    Task names are matched case-insensitively with ``-`` and ``_`` treated alike
-    (``wall-art`` finds ``wall_art``).
+
+def silhouette_for(task: str, silhouette: str | None = None) -> Silhouette:
+    """The shape to draw products of ``task`` with.
+
+    In order: ``silhouette`` if given; the built-in shape named like the task (matched
+    case-insensitively, ``-`` and ``_`` alike, so ``wall-art`` finds ``wall_art``); the
+    ``silhouette`` that a plugin's :class:`~skill_aug.spec.ProductType` of that name
+    declares; else ``generic``.
     """
-    for name in (silhouette, task):
-        if name:
-            key = name.strip().lower().replace("-", "_")
-            if key in SILHOUETTES:
-                return SILHOUETTES[key]
+    if silhouette and _key(silhouette) in SILHOUETTES:
+        return SILHOUETTES[_key(silhouette)]
+    if _key(task) in SILHOUETTES:
+        return SILHOUETTES[_key(task)]
+    from skill_aug.plugins import get_registry  # only for tasks without a built-in shape
+
+    declared = get_registry(check=False).product_types.get(task)
+    if declared is not None and _key(declared.silhouette) in SILHOUETTES:
+        return SILHOUETTES[_key(declared.silhouette)]
     return SILHOUETTES["generic"]
