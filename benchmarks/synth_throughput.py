@@ -26,6 +26,7 @@ TASKS = "dress,shirt,furniture,curtains,shoes,wall-art,lamps"
 
 
 def main() -> None:
+    """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=120, help="products per catalogue")
     parser.add_argument("--sizes", default="128", help="comma-separated photo sizes")

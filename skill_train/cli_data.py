@@ -12,8 +12,7 @@ from typing import Optional
 
 import typer
 
-from skill_aug.synth import DEFAULT_PRODUCTS, write_catalog
-from skill_aug.synth.catalog_writer import check_request
+from skill_aug.synth import DEFAULT_PRODUCTS, check_request, write_catalog
 
 
 def _summary_table(stats: dict):
