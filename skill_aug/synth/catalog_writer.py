@@ -32,7 +32,10 @@ from skill_aug.synth.silhouettes import SILHOUETTES, Silhouette, silhouette_for
 
 SYNTH_VERSION = 1
 DEFAULT_PRODUCTS = 600
-_PNG = [cv2.IMWRITE_PNG_COMPRESSION, 1]
+# Fast PNG: "up" filter + Huffman-only coding encodes twice as fast as zlib's default for
+# ~15 % larger files (noisy 128 px photos barely compress either way).
+_PNG = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY,
+        cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP]
 
 
 class SynthError(SkillAugError):

@@ -92,44 +92,63 @@ def _grain(size: int) -> np.ndarray:
     return _GRAIN[size]
 
 
-def design_layers(design: Design, silhouette: Silhouette, size: int) -> tuple[np.ndarray, Shape]:
-    """The design's motif map and drawn shape at canvas size ``size`` (cached per design)."""
+@dataclass
+class _DesignLayers:
+    """What every colourway of a design shares: motif map, shape, and where the product is."""
+
+    motif: np.ndarray
+    shape: Shape
+    bbox: tuple[float, float, float, float]
+    points: np.ndarray
+
+
+def _footprint(shape: Shape, name: str) -> tuple[tuple[float, float, float, float], np.ndarray]:
+    """Bounding box and sample interior points of the drawn product, in canvas pixels."""
+    size = shape.fabric.shape[0]
+    inside = (cv2.pyrDown(shape.alpha) > 127).astype(np.uint8)
+    ys, xs = np.nonzero(inside)
+    if len(xs) == 0:
+        raise ValueError(f"silhouette {name!r} drew nothing")
+    bbox = (2.0 * xs.min(), 2.0 * ys.min(), 2.0 * xs.max() + 2, 2.0 * ys.max() + 2)
+    # Close-ups aim at points well inside the product, not at its rim.
+    deep = cv2.erode(inside, np.ones((3, 3), np.uint8), iterations=max(1, size // 40))
+    dy, dx = np.nonzero(deep) if deep.any() else (ys, xs)
+    points = np.stack([dx, dy], 1)[:: max(1, len(dx) // 256)] * 2.0
+    return bbox, points.astype(np.float32)
+
+
+def design_layers(design: Design, silhouette: Silhouette, size: int) -> _DesignLayers:
+    """The design's motif map, drawn shape and footprint at canvas size ``size`` (cached)."""
 
     def make():
         motif = render_pattern(design.pattern, design.params, size)
         shape = silhouette.draw(design.attributes, np.random.default_rng(design.shape_seed), size)
-        return motif, shape
+        return _DesignLayers(motif, shape, *_footprint(shape, silhouette.name))
 
     return _LAYERS.get((silhouette.name, design.key(), size), make)
 
 
 def render_canonical(plan: ProductPlan, silhouette: Silhouette, size: int, rng: np.random.Generator) -> Canonical:
     """Colour the design in the plan's colourway and cut it to the silhouette (R = ``size``)."""
-    motif, shape = design_layers(plan.design, silhouette, size)
+    layers = design_layers(plan.design, silhouette, size)
+    shape = layers.shape
     ground = plan.colorway.sample_ground(rng)
     accent = np.asarray(plan.colorway.accent, np.float32)
-    m = motif[..., None]
-    colour = ground + (accent - ground) * m  # ground where m = 0, accent where m = 1
     oy, ox = rng.integers(0, size, 2)
     light = shape.shading * _grain(size)[oy : oy + size, ox : ox + size]
     light *= 1.0 - 0.45 * (shape.seams.astype(np.float32) / 255.0)
-    fa = shape.fabric.astype(np.float32) / 255.0
-    rgba = np.empty((size, size, 4), np.float32)
-    rgba[..., :3] = colour * (fa * light)[..., None]
-    alpha = fa.copy()
+    # Premultiplied colour, one plane per channel: ground where the motif is 0, accent where 1.
+    fabric = shape.fabric.astype(np.float32) * np.float32(1 / 255)
+    alpha = fabric.copy()
+    lit = fabric * light
+    lit_motif = layers.motif * lit
+    planes = [lit * g + lit_motif * (a - g) for g, a in zip(ground, accent)]
     for mask, rgb in shape.trims:
-        ta = mask.astype(np.float32) / 255.0
-        rgba[..., :3] += np.asarray(rgb, np.float32) * (ta * light)[..., None]
-        alpha += ta
-    rgba[..., 3] = np.minimum(alpha, 1.0) * 255.0
-    half = cv2.pyrDown(rgba)
-    inside = (half[..., 3] > 127).astype(np.uint8)
-    ys, xs = np.nonzero(inside)
-    if len(xs) == 0:
-        raise ValueError(f"silhouette {silhouette.name!r} drew nothing for {plan.design.attributes}")
-    bbox = (2.0 * xs.min(), 2.0 * ys.min(), 2.0 * xs.max() + 2, 2.0 * ys.max() + 2)
-    # Close-ups aim at points well inside the product, not at its rim.
-    deep = cv2.erode(inside, np.ones((3, 3), np.uint8), iterations=max(1, size // 40))
-    dy, dx = np.nonzero(deep) if deep.any() else (ys, xs)
-    points = np.stack([dx, dy], 1)[:: max(1, len(dx) // 256)] * 2.0
-    return Canonical((rgba, half), bbox, points.astype(np.float32), ground)
+        trim = mask.astype(np.float32) * np.float32(1 / 255)
+        alpha += trim
+        trim *= light
+        for plane, value in zip(planes, rgb):
+            plane += trim * np.float32(value)
+    planes.append(np.minimum(alpha, 1.0) * np.float32(255))
+    rgba = cv2.merge(planes)
+    return Canonical((rgba, cv2.pyrDown(rgba)), layers.bbox, layers.points, ground)
