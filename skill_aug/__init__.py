@@ -8,8 +8,14 @@
 No torch needed: the core is numpy, OpenCV, albumentations and pluggy.
 """
 
-from skill_aug.hookspecs import hookimpl
-from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ProductType, ViewGroup
+import os
+
+# albumentations 2.0.8 asks PyPI for a newer release on import; nothing here may reach the
+# network at run time (and offline the check only adds a warning and a delay).
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+
+from skill_aug.hookspecs import hookimpl  # noqa: E402
+from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ProductType, ViewGroup  # noqa: E402
 
 __version__ = "0.1.0"
 
