@@ -402,7 +402,9 @@ def _read_attributes(path: Path, ids: list[str], known: set[str]) -> dict[str, l
         values[product_id] = [row[i] or None for i in attr_cols]
     if unknown:
         line, product_id = unknown[0]
-        more = f" ({len(unknown)} unknown ids in all: {_first([u[1] for u in unknown])})" if len(unknown) > 1 else ""
+        more = ""
+        if len(unknown) > 1:
+            more = f" ({len(unknown)} unknown ids in all: {_first([u[1] for u in unknown])})"
         raise CatalogError(
             f"{path}:{line}: product_id {product_id!r} has no folder {path.parent / product_id}{more}; "
             f"each product_id must name a folder of {path.parent}"
@@ -484,26 +486,31 @@ def _jsonl_manifest_records(path: Path) -> Iterator[tuple[int, str, str, dict[st
         line = 0
         try:
             for line, text in enumerate(handle, start=1):
-                if not text.strip():
-                    continue
-                try:
-                    record = json.loads(text)
-                except json.JSONDecodeError as err:
-                    raise CatalogError(f"{path}:{line}: not valid JSON ({err.msg}); each line must be one JSON object") from None
-                if not isinstance(record, dict):
-                    raise CatalogError(f"{path}:{line}: a JSON {type(record).__name__}, expected an object with product_id and path")
-                for required in ("product_id", "path"):
-                    if required not in record:
-                        raise CatalogError(f"{path}:{line}: missing field {required!r}; each object needs product_id and path")
-                product_id = _json_text(path, line, "product_id", record["product_id"]) or ""
-                photo = _json_text(path, line, "path", record["path"]) or ""
-                _check_record(path, line, product_id, photo)
-                attributes = {
-                    str(k): _json_text(path, line, str(k), v) for k, v in record.items() if k not in ("product_id", "path")
-                }
-                yield line, product_id, photo, attributes
+                if text.strip():
+                    yield _jsonl_record(path, line, text)
         except UnicodeDecodeError as err:
             raise CatalogError(f"{path}:{line + 1}: not UTF-8 text ({err.reason})") from None
+
+
+def _jsonl_record(path: Path, line: int, text: str) -> tuple[int, str, str, dict[str, str | None]]:
+    where = f"{path}:{line}"
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise CatalogError(f"{where}: not valid JSON ({err.msg}); each line must be one JSON object") from None
+    if not isinstance(record, dict):
+        kind = type(record).__name__
+        raise CatalogError(f"{where}: a JSON {kind}, expected an object with product_id and path")
+    for required in ("product_id", "path"):
+        if required not in record:
+            raise CatalogError(f"{where}: missing field {required!r}; each object needs product_id and path")
+    product_id = _json_text(path, line, "product_id", record["product_id"]) or ""
+    photo = _json_text(path, line, "path", record["path"]) or ""
+    _check_record(path, line, product_id, photo)
+    attributes = {
+        str(k): _json_text(path, line, str(k), v) for k, v in record.items() if k not in ("product_id", "path")
+    }
+    return line, product_id, photo, attributes
 
 
 def _json_text(path: Path, line: int, name: str, value: object) -> str | None:
@@ -523,7 +530,9 @@ def _check_record(path: Path, line: int, product_id: str, photo: str) -> None:
     if not product_id:
         raise CatalogError(f"{path}:{line}: empty product_id; every row must name its product")
     if not photo:
-        raise CatalogError(f"{path}:{line}: empty path; every row must give a photo file (relative to {path.parent})")
+        raise CatalogError(
+            f"{path}:{line}: empty path; every row must give a photo file (relative to {path.parent})"
+        )
 
 
 # --------------------------------------------------------------------- shared helpers
@@ -539,7 +548,9 @@ def _csv_rows(path: Path, *, required: tuple[str, ...], what: str) -> tuple[list
         try:
             header = [cell.strip() for cell in next(reader, [])]
             if not any(header):
-                raise CatalogError(f"{path}:1: empty {what}; the first line must name the columns ({', '.join(required)}, ...)")
+                raise CatalogError(
+                    f"{path}:1: empty {what}; the first line must name the columns ({', '.join(required)}, ...)"
+                )
             _check_header(path, header, required, what)
             for row in reader:
                 if not row or not any(cell.strip() for cell in row):
@@ -563,7 +574,9 @@ def _check_header(path: Path, header: list[str], required: tuple[str, ...], what
         if not name:
             raise CatalogError(f"{path}:1: an empty column name in the header; name every column")
         if name in seen:
-            raise CatalogError(f"{path}:1: column {name!r} appears twice in the header; column names must be unique")
+            raise CatalogError(
+                f"{path}:1: column {name!r} appears twice in the header; column names must be unique"
+            )
         seen.add(name)
     for name in required:
         if name not in seen:

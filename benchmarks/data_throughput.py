@@ -1,0 +1,171 @@
+"""Data-side speed: catalogue indexing and products/s through ProductDataset + DataLoader.
+
+1. Indexing: a generated tree of ``--index-products`` product folders (empty photo files,
+   plus attributes.csv) is opened with ``Catalog.open``; target: 100k products in seconds.
+2. Throughput: the dress policy over the synthetic dress catalogue
+   (``skill_aug.synth.default_catalog``), batches of ``--batch-size``, at each ``--workers``
+   count, for the CPU preset's view sizes (2×64 + 4×32 px) and the paper's (2×224 + 6×96 px).
+   The first batch (worker start-up) is timed apart from the steady rate.
+
+Prints a rich table and writes JSON (``--json``).
+
+    python benchmarks/data_throughput.py [--index-products 100000] [--workers 0 2] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from skill_aug import policy_for_task
+from skill_aug.catalog import Catalog
+from skill_train.dataset import EpochSampler, ProductDataset, build_loader
+
+SIZES = {"cpu": (64, 32, 4), "paper": (None, None, None)}  # high, low, n_local (None: the policy's)
+
+
+def generate_tree(root: Path, products: int, photos: int, progress: Progress) -> float:
+    """ROOT/pNNNNNN/NN.jpg (empty files) + attributes.csv; returns seconds taken."""
+    start = time.perf_counter()
+    task = progress.add_task(f"writing {products} empty product folders", total=products)
+    with open(root / "attributes.csv", "w", encoding="utf-8") as attributes:
+        attributes.write("product_id,pattern,color\n")
+        for i in range(products):
+            folder = root / f"p{i:06d}"
+            folder.mkdir()
+            for j in range(photos):
+                (folder / f"{j:02d}.jpg").touch()
+            attributes.write(f"p{i:06d},pattern{i % 13},color{i % 11}\n")
+            if i % 1000 == 999:
+                progress.update(task, completed=i + 1)
+    progress.update(task, completed=products)
+    return time.perf_counter() - start
+
+
+def bench_indexing(products: int, photos: int, parent: str | None, progress: Progress) -> dict:
+    with tempfile.TemporaryDirectory(prefix="skill-index-bench-", dir=parent) as tmp:
+        root = Path(tmp)
+        generated = generate_tree(root, products, photos, progress)
+        timings = []
+        for _ in range(2):
+            start = time.perf_counter()
+            cat = Catalog.open(root)
+            timings.append(time.perf_counter() - start)
+        assert len(cat) == products and cat.n_photos == products * photos
+        cleanup = progress.add_task("removing the tree", total=None)
+    progress.remove_task(cleanup)
+    return {
+        "products": products,
+        "photos_per_product": photos,
+        "generate_s": round(generated, 2),
+        "open_first_s": round(timings[0], 3),
+        "open_again_s": round(timings[1], 3),
+        "products_per_s": round(products / min(timings)),
+    }
+
+
+def bench_loader(root: Path, size_name: str, workers: int, batch_size: int, batches: int, progress: Progress) -> dict:
+    high, low, n_local = SIZES[size_name]
+    policy = policy_for_task("dress")
+    if high:
+        policy = policy.with_view_sizes(high=high, low=low).with_view_counts(n_local=n_local)
+    dataset = ProductDataset(Catalog.open(root), policy, seed=0)
+    sampler = EpochSampler(len(dataset), batch_size, seed=0)
+    batches = min(batches, sampler.batches_per_epoch)
+    loader = build_loader(dataset, sampler, workers)
+    task = progress.add_task(f"{size_name} views, workers={workers}", total=batches)
+    start = time.perf_counter()
+    it = iter(loader)
+    next(it)
+    first = time.perf_counter() - start
+    progress.advance(task)
+    steady_start = time.perf_counter()
+    for _ in range(batches - 1):
+        next(it)
+        progress.advance(task)
+    steady = time.perf_counter() - steady_start
+    progress.remove_task(task)
+    del it, loader  # stop persistent workers before the next configuration
+    return {
+        "views": f"2×{policy.high_res_size} + {policy.n_local}×{policy.low_res_size}",
+        "size": size_name,
+        "workers": workers,
+        "batch_size": batch_size,
+        "batches": batches,
+        "first_batch_s": round(first, 2),
+        "products_per_s": round((batches - 1) * batch_size / steady, 1),
+    }
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index-products", type=int, default=100_000, help="0 skips the indexing benchmark")
+    parser.add_argument("--index-photos", type=int, default=4, help="empty photo files per product")
+    parser.add_argument("--index-dir", default=None, help="where to generate the tree (default: system temp)")
+    parser.add_argument("--products", type=int, default=None, help="synthetic catalogue size (default: the synth default)")
+    parser.add_argument("--data", type=Path, default=None, help="benchmark this catalogue instead of the synthetic one")
+    parser.add_argument("--workers", type=int, nargs="+", default=[0, 2])
+    parser.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=["cpu", "paper"])
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batches", type=int, default=6, help="batches per configuration (the first is start-up)")
+    parser.add_argument("--json", type=Path, default=Path("runs/benchmarks/data_throughput.json"))
+    args = parser.parse_args()
+
+    torch.set_num_threads(1)
+    console = Console()
+    result: dict = {"cpu_count": os.cpu_count(), "torch": torch.__version__}
+    with Progress(console=console, transient=True) as progress:
+        if args.index_products > 0:
+            result["indexing"] = bench_indexing(args.index_products, args.index_photos, args.index_dir, progress)
+        if args.data is not None:
+            root = args.data
+        else:
+            from skill_aug.synth import default_catalog
+
+            building = progress.add_task("synthetic dress catalogue (cached after the first build)", total=None)
+            root = default_catalog("dress", products=args.products)
+            progress.remove_task(building)
+        result["catalog"] = {"path": str(root), "products": len(Catalog.open(root))}
+        result["loader"] = [
+            bench_loader(root, size, workers, args.batch_size, args.batches, progress)
+            for size in args.sizes
+            for workers in args.workers
+        ]
+
+    if "indexing" in result:
+        ix = result["indexing"]
+        table = Table(title="Catalog.open on a generated tree (no photo opened)")
+        for col in ("products", "photos", "first open s", "again s", "products/s"):
+            table.add_column(col, justify="right")
+        table.add_row(f"{ix['products']:,}", f"{ix['products'] * ix['photos_per_product']:,}",
+                      f"{ix['open_first_s']:.2f}", f"{ix['open_again_s']:.2f}", f"{ix['products_per_s']:,}")
+        console.print(table)
+    table = Table(title=f"ProductDataset + DataLoader, dress policy, {result['catalog']['products']} synthetic products")
+    for col in ("views", "workers", "batch", "first batch s", "products/s"):
+        table.add_column(col, justify="right")
+    for row in result["loader"]:
+        table.add_row(row["views"], str(row["workers"]), str(row["batch_size"]),
+                      f"{row['first_batch_s']:.2f}", f"{row['products_per_s']:.1f}")
+    console.print(table)
+    write_json(args.json, result)
+    console.print(f"JSON: {args.json}")
+
+
+if __name__ == "__main__":
+    main()
