@@ -83,6 +83,7 @@ class TrainConfig:
     warmup_teacher_temp_epochs: int = 0
     student_temp: float = 0.1
     center_momentum: float = 0.9
+    centering: str = "center"
     clip_grad: float = 3.0
     freeze_last_layer: int = 1
     precision: str = "auto"
@@ -147,6 +148,7 @@ class TrainConfig:
             ("teacher_temp", self.teacher_temp > 0 and self.warmup_teacher_temp > 0, "temperatures > 0"),
             ("student_temp", self.student_temp > 0, "a number > 0"),
             ("eval_holdout", 0 <= self.eval_holdout < 1, "a fraction in [0, 1)"),
+            ("centering", self.centering in ("center", "sinkhorn"), "center (DINO) or sinkhorn (DINOv2)"),
             ("precision", self.precision in PRECISIONS, "one of " + ", ".join(PRECISIONS)),
             ("device", self.device in DEVICES or self.device.startswith("cuda:"), "cpu, cuda, cuda:N or auto"),
             ("max_steps", self.max_steps is None or self.max_steps >= 1, "an integer >= 1"),

@@ -23,8 +23,43 @@ from torch import nn
 from skill_train.schedules import teacher_temperature_schedule
 
 
+CENTERINGS = ("center", "sinkhorn")
+
+
 def _world_size() -> int:
     return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+def _all_reduce(tensor: torch.Tensor) -> torch.Tensor:
+    if _world_size() > 1:
+        dist.all_reduce(tensor)
+    return tensor
+
+
+@torch.no_grad()
+def sinkhorn_knopp(scores: torch.Tensor, iterations: int = 3) -> torch.Tensor:
+    """DINOv2's alternative to centring: rows of ``softmax(scores)`` rebalanced so that, over the
+    (global, all-reduced) batch, every prototype receives the same total mass.
+
+    ``scores``: ``[N, K]`` logits already divided by the temperature. Returns ``[N, K]``
+    distributions (each row sums to 1). Equipartition rules out the uniform and the
+    one-prototype collapse by construction, which matters for short, small-data runs.
+    """
+    scores = scores.double()  # float32 underflows at low temperatures; float64 keeps every prototype alive
+    peak = scores.max().reshape(1)
+    if _world_size() > 1:
+        dist.all_reduce(peak, op=dist.ReduceOp.MAX)  # one shift for all ranks keeps the scaling global
+    q = torch.exp(scores - peak).t()  # K x N
+    n = q.shape[1] * _world_size()
+    k = q.shape[0]
+    tiny = torch.finfo(q.dtype).tiny
+    q /= _all_reduce(q.sum().reshape(1))[0].clamp_min(tiny)
+    for _ in range(iterations):
+        q /= _all_reduce(q.sum(dim=1, keepdim=True)).clamp_min(tiny)
+        q /= k
+        q /= q.sum(dim=0, keepdim=True).clamp_min(tiny)
+        q /= n
+    return (q * n).t().float()
 
 
 class DINOLoss(nn.Module):
@@ -50,8 +85,14 @@ class DINOLoss(nn.Module):
         nepochs: int,
         student_temp: float = 0.1,
         center_momentum: float = 0.9,
+        centering: str = "center",
+        sinkhorn_iterations: int = 3,
     ):
         super().__init__()
+        if centering not in CENTERINGS:
+            raise ValueError(f"centering must be one of {CENTERINGS}, got {centering!r}")
+        self.centering = centering
+        self.sinkhorn_iterations = sinkhorn_iterations
         if ncrops < 2:
             raise ValueError(f"ncrops must be >= 2 (the two high-res views), got {ncrops}")
         self.out_dim = out_dim
@@ -91,7 +132,7 @@ class DINOLoss(nn.Module):
             )
         temp = self.teacher_temp(epoch)
         student_logp = F.log_softmax(student_output.float() / self.student_temp, dim=-1).chunk(self.ncrops)
-        teacher_p = F.softmax((teacher_output.float() - self.center) / temp, dim=-1).detach().chunk(2)
+        teacher_p = self.teacher_targets(teacher_output, temp).chunk(2)
 
         total = student_output.new_zeros((), dtype=torch.float32)
         n_terms = 0
@@ -108,6 +149,13 @@ class DINOLoss(nn.Module):
         if update_center:
             self.update_center(teacher_output)
         return loss
+
+    @torch.no_grad()
+    def teacher_targets(self, teacher_output: torch.Tensor, temp: float) -> torch.Tensor:
+        """The teacher's centred, sharpened distributions: softmax((t − centre) / temp), or Sinkhorn-Knopp."""
+        if self.centering == "sinkhorn":
+            return sinkhorn_knopp(teacher_output.float() / temp, self.sinkhorn_iterations)
+        return F.softmax((teacher_output.float() - self.center) / temp, dim=-1)
 
     @torch.no_grad()
     def update_center(self, teacher_output: torch.Tensor) -> None:

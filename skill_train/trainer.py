@@ -217,7 +217,8 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
         student = DistributedDataParallel(student_module, device_ids=[device.index] if device.type == "cuda" else None)
     ncrops = 2 + data.policy.n_local
     dino_loss = DINOLoss(cfg.out_dim, ncrops, cfg.warmup_teacher_temp, cfg.teacher_temp,
-                         cfg.warmup_teacher_temp_epochs, cfg.epochs, cfg.student_temp, cfg.center_momentum).to(device)
+                         cfg.warmup_teacher_temp_epochs, cfg.epochs, cfg.student_temp, cfg.center_momentum,
+                         centering=cfg.centering).to(device)
     optimizer = torch.optim.AdamW(parameter_groups(student_module))
     precision = _precision(cfg, device)
     scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")

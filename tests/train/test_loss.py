@@ -130,3 +130,29 @@ def test_shape_mismatch_is_a_clear_error(outputs):
     ncrops, dim, student, teacher = outputs
     with pytest.raises(ValueError, match="do not split"):
         DINOLoss(dim, ncrops + 1, 0.04, 0.04, 0, 1)(student, teacher, 0)
+
+
+def test_sinkhorn_knopp_balances_prototypes_over_the_batch():
+    from skill_train.loss import sinkhorn_knopp
+
+    gen = torch.Generator().manual_seed(3)
+    scores = torch.randn(12, 4, generator=gen) / 0.1
+    scores[:, 0] += 5  # every sample prefers prototype 0 ...
+    q = sinkhorn_knopp(scores, iterations=200)
+    torch.testing.assert_close(q.sum(1), torch.ones(12))
+    torch.testing.assert_close(q.sum(0), torch.full((4,), 3.0), rtol=1e-3, atol=1e-3)  # ... but each gets N/K
+
+
+def test_sinkhorn_centering_uses_balanced_teacher_targets(outputs):
+    from skill_train.loss import sinkhorn_knopp
+
+    ncrops, dim, student, teacher = outputs
+    loss_fn = DINOLoss(dim, ncrops, 0.04, 0.04, 0, 1, centering="sinkhorn")
+    got = float(loss_fn(student, teacher, 0))
+    q = sinkhorn_knopp(teacher / 0.04, 3).chunk(2)
+    batch = teacher.shape[0] // 2
+    terms = [(-(q[t] * torch.log_softmax(student[s * batch:(s + 1) * batch] / 0.1, -1)).sum(-1)).mean()
+             for t in range(2) for s in range(ncrops) if s != t]
+    assert got == pytest.approx(float(torch.stack(terms).mean()), rel=1e-5)
+    with pytest.raises(ValueError, match="centering"):
+        DINOLoss(dim, ncrops, 0.04, 0.04, 0, 1, centering="median")
