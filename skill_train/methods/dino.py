@@ -62,7 +62,8 @@ class DINO(Method):
         teacher = MultiCropWrapper(setup.make_backbone(), DINOHead(**head_args))
         teacher.load_state_dict(student.state_dict())
         loss = DINOLoss(cfg.out_dim, 2 + setup.n_local, cfg.warmup_teacher_temp, cfg.teacher_temp,
-                        cfg.warmup_teacher_temp_epochs, cfg.epochs, cfg.student_temp, cfg.center_momentum)
+                        cfg.warmup_teacher_temp_epochs, cfg.epochs, cfg.student_temp, cfg.center_momentum,
+                        centering=cfg.centering)
         momentum = cosine_schedule(cfg.momentum_teacher, 1.0, cfg.epochs, setup.steps_per_epoch)
         return cls(student, teacher, loss, momentum, cfg.freeze_last_layer)
 
