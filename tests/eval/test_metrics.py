@@ -135,3 +135,12 @@ def test_k_is_capped_by_distinct_embeddings():
     emb = np.repeat(np.eye(3), 4, axis=0)
     result = color_entropy(emb, ["a"] * 12, k=50)
     assert result.k == 3
+
+
+def test_collapsed_embeddings_reach_the_maximum_entropy():
+    # one point: one cluster holding every colour, so colour entropy cannot tell collapse from invariance
+    colors = ["red", "red", "blue", "green"]
+    result = color_entropy(np.ones((4, 8)), colors, k=3)
+    assert result.k == 1
+    assert result.mean == pytest.approx(result.marginal)
+    assert result.normalized == pytest.approx(1.0)
