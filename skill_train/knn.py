@@ -118,7 +118,10 @@ def knn_accuracy(
     k: int = 20,
     temperature: float = 0.07,
 ) -> dict[str, dict[str, float]]:
-    """Per attribute: k-NN accuracy over test photos, the majority-class chance level, class count.
+    """Per attribute: k-NN accuracy over test photos, the chance level, the class count.
+
+    Chance is the accuracy of the best constant guess: the share of the test rows' most
+    common class.
 
     Rows whose product lacks the attribute are left out of that attribute's evaluation.
     """
@@ -130,10 +133,11 @@ def knn_accuracy(
         if tr.sum() == 0 or te.sum() == 0:
             continue
         predicted = knn_predict(train_feats[tr], train_y[tr], test_feats[te], k=k, temperature=temperature)
-        majority = Counter(train_y[tr].tolist()).most_common(1)[0][0]
+        # chance: the best constant guess, i.e. the share of the most common class among test rows
+        most_common = Counter(test_y[te].tolist()).most_common(1)[0][1]
         report[name] = {
             "accuracy": float(np.mean(predicted == test_y[te])),
-            "chance": float(np.mean(test_y[te] == majority)),
+            "chance": most_common / int(te.sum()),
             "n_classes": int(len(set(train_y[tr].tolist()) | set(test_y[te].tolist()))),
             "n_train": int(tr.sum()),
             "n_test": int(te.sum()),

@@ -168,9 +168,21 @@ class StopRequest(contextlib.AbstractContextManager):
 
 
 def _batches(loader: Any) -> Iterator[dict[str, Any]]:
-    """``iter(loader)`` without consuming the global torch RNG, so a resumed run draws the same numbers."""
+    """``iter(loader)`` without consuming the global torch RNG, so a resumed run draws the same numbers.
+
+    DataLoader workers start here; they inherit an ignored SIGINT, so a terminal's Ctrl-C
+    (sent to the whole process group) reaches only the main process, which stops cleanly.
+    """
     state = torch.get_rng_state()
-    it = iter(loader)
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
+        it = iter(loader)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     torch.set_rng_state(state)
     return it
 

@@ -208,16 +208,17 @@ def _script(tmp_path: Path, body: str) -> Path:
     return path
 
 
-def test_ddp_two_processes_match_one(catalog, policy_file, tmp_path):
+@pytest.mark.parametrize("centering", ["center", "sinkhorn"])
+def test_ddp_two_processes_match_one(catalog, policy_file, tmp_path, centering):
     script = _script(tmp_path, """
-        train(tiny(catalog, policy, out, epochs=1, eval_holdout=0.0))
+        train(tiny(catalog, policy, out, epochs=1, eval_holdout=0.0, centering=sys.argv[4]))
     """)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    one = subprocess.run([sys.executable, str(script), str(catalog), str(policy_file), str(tmp_path / "one")],
+    one = subprocess.run([sys.executable, str(script), str(catalog), str(policy_file), str(tmp_path / "one"), centering],
                          env=env, capture_output=True, text=True, timeout=120)
     assert one.returncode == 0, one.stderr[-2000:]
     two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                          str(script), str(catalog), str(policy_file), str(tmp_path / "two")],
+                          str(script), str(catalog), str(policy_file), str(tmp_path / "two"), centering],
                          env=env, capture_output=True, text=True, timeout=180)
     assert two.returncode == 0, two.stderr[-3000:]
     a, b = metrics(tmp_path / "one"), metrics(tmp_path / "two")
@@ -232,19 +233,20 @@ def test_ddp_two_processes_match_one(catalog, policy_file, tmp_path):
 def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(catalog, policy_file, tmp_path):
     script = _script(tmp_path, """
         try:
-            train(tiny(catalog, policy, out, epochs=200, eval_holdout=0.0))
+            train(tiny(catalog, policy, out, epochs=200, eval_holdout=0.0, workers=1))
         except TrainingInterrupted as stop:
             print("STOPPED", stop.step)
             sys.exit(130)
     """)
     out = tmp_path / "ctrl-c"
+    # its own process group, so the signal reaches the DataLoader worker too, as a terminal's Ctrl-C does
     proc = subprocess.Popen([sys.executable, str(script), str(catalog), str(policy_file), str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
     deadline = time.time() + 60
     while time.time() < deadline and not ((out / "metrics.jsonl").is_file() and (out / "metrics.jsonl").read_text()):
         time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr[-2000:]
     assert "Traceback" not in stderr
