@@ -18,56 +18,24 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import cv2
-
 from skill_aug import OpSpec, ProductType, hookimpl
-
-PREPROCESS = (
-    OpSpec("ForegroundCrop", {"threshold": 25, "margin": 0.05, "min_area": 0.005, "p": 1.0}),
-    OpSpec("PadToSquare", {"fill": "border", "fill_mask": 0, "p": 1.0}),
-)
+from skill_aug.ops import catalogue_preprocessing, replicate_border
 
 LOCAL_SET = (
-    OpSpec(
-        "FoldShading",
-        {"folds_range": (3, 8), "depth_range": (0.1, 0.35), "warp_range": (0.0, 0.1), "p": 0.5},
-    ),
+    OpSpec("FoldShading", {"p": 0.5}),
     OpSpec(
         "RegionCrop",
         {
             "regions": ("center", "top", "bottom"),
             "size_range": (0.3, 0.6),
-            "jitter": 0.1,
-            "reference": "product",
-            "threshold": 25,
+            "threshold": 25,  # written: the op would store its default as 25.0
             "p": 0.3,
         },
     ),
-    OpSpec(
-        "Perspective",
-        {
-            "scale": (0.02, 0.06),
-            "keep_size": True,
-            "fit_output": False,
-            "interpolation": cv2.INTER_LINEAR,
-            "mask_interpolation": cv2.INTER_NEAREST,
-            "border_mode": cv2.BORDER_REPLICATE,
-            "fill": 0,
-            "fill_mask": 0,
-            "p": 0.3,
-        },
-    ),
+    OpSpec("Perspective", {"scale": (0.02, 0.06), **replicate_border(), "p": 0.3}),
     OpSpec(
         "Illumination",
-        {
-            "mode": "gaussian",
-            "intensity_range": (0.05, 0.2),
-            "effect_type": "both",
-            "angle_range": (0.0, 360.0),
-            "center_range": (0.1, 0.9),
-            "sigma_range": (0.3, 1.0),
-            "p": 0.3,
-        },
+        {"mode": "gaussian", "intensity_range": (0.05, 0.2), "sigma_range": (0.3, 1.0), "p": 0.3},
     ),
 )
 
@@ -75,7 +43,7 @@ CURTAINS = ProductType(
     name="curtains",
     description="Curtains: folds, pattern close-ups, header and hem, window light",
     local_set=LOCAL_SET,
-    preprocess=PREPROCESS,
+    preprocess=catalogue_preprocessing(),
     attributes=("pattern", "color"),
     silhouette="curtains",
 )

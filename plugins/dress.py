@@ -22,14 +22,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import cv2
-
 from skill_aug import OpSpec, ProductType, hookimpl
-
-PREPROCESS = (
-    OpSpec("ForegroundCrop", {"threshold": 25, "margin": 0.05, "min_area": 0.005, "p": 1.0}),
-    OpSpec("PadToSquare", {"fill": "border", "fill_mask": 0, "p": 1.0}),
-)
+from skill_aug.ops import catalogue_preprocessing, replicate_border
 
 LOCAL_SET = (
     OpSpec(
@@ -38,8 +32,7 @@ LOCAL_SET = (
             "regions": ("top", "upper_left", "upper_right", "bottom"),
             "size_range": (0.35, 0.6),
             "jitter": 0.05,
-            "reference": "product",
-            "threshold": 25,
+            "threshold": 25,  # written: the op would store its default as 25.0
             "p": 0.3,
         },
     ),
@@ -48,57 +41,22 @@ LOCAL_SET = (
         {
             "scale": (0.9, 1.1),
             "translate_percent": (0.0, 0.0),
-            "translate_px": None,
             "rotate": (-8.0, 8.0),
             "shear": (-5.0, 5.0),
-            "interpolation": cv2.INTER_LINEAR,
-            "mask_interpolation": cv2.INTER_NEAREST,
-            "fit_output": False,
             "keep_ratio": True,
-            "rotate_method": "largest_box",
-            "balanced_scale": False,
-            "border_mode": cv2.BORDER_REPLICATE,
-            "fill": 0,
-            "fill_mask": 0,
+            **replicate_border(),
             "p": 0.3,
         },
     ),
-    OpSpec(
-        "Perspective",
-        {
-            "scale": (0.02, 0.06),
-            "keep_size": True,
-            "fit_output": False,
-            "interpolation": cv2.INTER_LINEAR,
-            "mask_interpolation": cv2.INTER_NEAREST,
-            "border_mode": cv2.BORDER_REPLICATE,
-            "fill": 0,
-            "fill_mask": 0,
-            "p": 0.3,
-        },
-    ),
-    OpSpec(
-        "GridDistortion",
-        {
-            "num_steps": 5,
-            "distort_limit": (-0.15, 0.15),
-            "interpolation": cv2.INTER_LINEAR,
-            "normalized": True,
-            "mask_interpolation": cv2.INTER_NEAREST,
-            "keypoint_remapping_method": "mask",
-            "border_mode": cv2.BORDER_REPLICATE,
-            "fill": 0,
-            "fill_mask": 0,
-            "p": 0.3,
-        },
-    ),
+    OpSpec("Perspective", {"scale": (0.02, 0.06), **replicate_border(), "p": 0.3}),
+    OpSpec("GridDistortion", {"distort_limit": (-0.15, 0.15), **replicate_border(), "p": 0.3}),
 )
 
 DRESS = ProductType(
     name="dress",
     description="Women's dresses: neckline, sleeve and hem details, drape, pose",
     local_set=LOCAL_SET,
-    preprocess=PREPROCESS,
+    preprocess=catalogue_preprocessing(),
     attributes=("pattern", "sleeve", "color"),
     silhouette="dress",
 )

@@ -20,14 +20,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import cv2
-
 from skill_aug import OpSpec, ProductType, hookimpl
-
-PREPROCESS = (
-    OpSpec("ForegroundCrop", {"threshold": 25, "margin": 0.05, "min_area": 0.005, "p": 1.0}),
-    OpSpec("PadToSquare", {"fill": "border", "fill_mask": 0, "p": 1.0}),
-)
+from skill_aug.ops import catalogue_preprocessing, replicate_border
 
 LOCAL_SET = (
     OpSpec(
@@ -36,8 +30,7 @@ LOCAL_SET = (
             "regions": ("top", "upper_left", "upper_right", "center"),
             "size_range": (0.3, 0.55),
             "jitter": 0.05,
-            "reference": "product",
-            "threshold": 25,
+            "threshold": 25,  # written: the op would store its default as 25.0
             "p": 0.3,
         },
     ),
@@ -46,57 +39,22 @@ LOCAL_SET = (
         {
             "scale": (0.9, 1.1),
             "translate_percent": (0.0, 0.0),
-            "translate_px": None,
             "rotate": (-12.0, 12.0),
-            "shear": (0.0, 0.0),
-            "interpolation": cv2.INTER_LINEAR,
-            "mask_interpolation": cv2.INTER_NEAREST,
-            "fit_output": False,
+            "shear": (0.0, 0.0),  # written: the op would store its default as {x, y}
             "keep_ratio": True,
-            "rotate_method": "largest_box",
-            "balanced_scale": False,
-            "border_mode": cv2.BORDER_REPLICATE,
-            "fill": 0,
-            "fill_mask": 0,
+            **replicate_border(),
             "p": 0.3,
         },
     ),
-    OpSpec(
-        "GridDistortion",
-        {
-            "num_steps": 5,
-            "distort_limit": (-0.1, 0.1),
-            "interpolation": cv2.INTER_LINEAR,
-            "normalized": True,
-            "mask_interpolation": cv2.INTER_NEAREST,
-            "keypoint_remapping_method": "mask",
-            "border_mode": cv2.BORDER_REPLICATE,
-            "fill": 0,
-            "fill_mask": 0,
-            "p": 0.25,
-        },
-    ),
-    OpSpec(
-        "Perspective",
-        {
-            "scale": (0.02, 0.05),
-            "keep_size": True,
-            "fit_output": False,
-            "interpolation": cv2.INTER_LINEAR,
-            "mask_interpolation": cv2.INTER_NEAREST,
-            "border_mode": cv2.BORDER_REPLICATE,
-            "fill": 0,
-            "fill_mask": 0,
-            "p": 0.2,
-        },
-    ),
+    OpSpec("GridDistortion", {"distort_limit": (-0.1, 0.1), **replicate_border(), "p": 0.25}),
+    OpSpec("Perspective", {"scale": (0.02, 0.05), **replicate_border(), "p": 0.2}),
 )
 
 SHIRT = ProductType(
     name="shirt",
     description="Shirts: collar, sleeve and placket details, creases, flat-lay angles",
     local_set=LOCAL_SET,
-    preprocess=PREPROCESS,
+    preprocess=catalogue_preprocessing(),
     attributes=("pattern", "sleeve", "color"),
     silhouette="shirt",
 )

@@ -17,14 +17,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import cv2
-
 from skill_aug import OpSpec, ProductType, hookimpl
-
-PREPROCESS = (
-    OpSpec("ForegroundCrop", {"threshold": 25, "margin": 0.05, "min_area": 0.005, "p": 1.0}),
-    OpSpec("PadToSquare", {"fill": "border", "fill_mask": 0, "p": 1.0}),
-)
+from skill_aug.ops import catalogue_preprocessing, replicate_border
 
 LOCAL_SET = (
     OpSpec(
@@ -33,8 +27,7 @@ LOCAL_SET = (
             "regions": ("left", "right", "center", "top"),
             "size_range": (0.4, 0.65),
             "jitter": 0.05,
-            "reference": "product",
-            "threshold": 25,
+            "threshold": 25,  # written: the op would store its default as 25.0
             "p": 0.3,
         },
     ),
@@ -43,42 +36,21 @@ LOCAL_SET = (
         {
             "scale": (0.85, 1.1),
             "translate_percent": (0.0, 0.0),
-            "translate_px": None,
             "rotate": (-20.0, 20.0),
-            "shear": (0.0, 0.0),
-            "interpolation": cv2.INTER_LINEAR,
-            "mask_interpolation": cv2.INTER_NEAREST,
-            "fit_output": False,
+            "shear": (0.0, 0.0),  # written: the op would store its default as {x, y}
             "keep_ratio": True,
-            "rotate_method": "largest_box",
-            "balanced_scale": False,
-            "border_mode": cv2.BORDER_REPLICATE,
-            "fill": 0,
-            "fill_mask": 0,
+            **replicate_border(),
             "p": 0.4,
         },
     ),
-    OpSpec(
-        "Perspective",
-        {
-            "scale": (0.03, 0.08),
-            "keep_size": True,
-            "fit_output": False,
-            "interpolation": cv2.INTER_LINEAR,
-            "mask_interpolation": cv2.INTER_NEAREST,
-            "border_mode": cv2.BORDER_REPLICATE,
-            "fill": 0,
-            "fill_mask": 0,
-            "p": 0.3,
-        },
-    ),
+    OpSpec("Perspective", {"scale": (0.03, 0.08), **replicate_border(), "p": 0.3}),
 )
 
 SHOES = ProductType(
     name="shoes",
     description="Shoes: toe, lacing and heel details, layout angle, side / three-quarter views",
     local_set=LOCAL_SET,
-    preprocess=PREPROCESS,
+    preprocess=catalogue_preprocessing(),
     attributes=("pattern", "color"),
     silhouette="shoes",
 )

@@ -7,14 +7,28 @@ pipelines name them ``skill_aug.ops.<ClassName>``. Policies name them by class n
 - :class:`PadToSquare`: pad to a square with the background colour (preprocessing H).
 - :class:`RegionCrop`: crop a named region of the product (neckline, hem, sleeve, toe, ...).
 - :class:`FoldShading`: vertical fold shading and pattern squeeze, as on a curtain.
+
+Presets that product types share (:mod:`skill_aug.ops.presets`):
+:func:`catalogue_preprocessing` (H: ForegroundCrop then PadToSquare) and
+:func:`replicate_border` (geometric ops fill with the background, not black).
 """
 
 from skill_aug.ops.fold_shading import FoldShading
 from skill_aug.ops.foreground_crop import ForegroundCrop
 from skill_aug.ops.pad_to_square import PadToSquare
+from skill_aug.ops.presets import catalogue_preprocessing, replicate_border
 from skill_aug.ops.region_crop import REGION_ANCHORS, RegionCrop
 
 #: Every op this package defines, in the order ``skill-aug ops`` lists them.
 CUSTOM_OPS = (ForegroundCrop, PadToSquare, RegionCrop, FoldShading)
 
-__all__ = ["CUSTOM_OPS", "REGION_ANCHORS", "FoldShading", "ForegroundCrop", "PadToSquare", "RegionCrop"]
+__all__ = [
+    "CUSTOM_OPS",
+    "REGION_ANCHORS",
+    "FoldShading",
+    "ForegroundCrop",
+    "PadToSquare",
+    "RegionCrop",
+    "catalogue_preprocessing",
+    "replicate_border",
+]
