@@ -37,6 +37,8 @@ class TrainConfig:
     overriding the task's), ``out`` (run folder), ``resume`` (continue the run saved in ``out``), ``max_steps`` (stop after this many
     optimiser steps; schedules still span ``epochs`` so ``--resume`` continues the same
     run), ``init`` (a local safetensors/checkpoint file with backbone weights).
+    ``method`` names a registered training method (``dino``, ``simclr``, ``byol``, ...);
+    ``method_options`` are that method's own options (e.g. SimCLR's ``temperature``).
     The rest is the recipe (see ``presets/cpu.yaml`` for each field's meaning).
     """
 
@@ -46,6 +48,7 @@ class TrainConfig:
     policy: str | None = None
     preset: str = "cpu"
     method: str = "dino"
+    method_options: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     out: str | None = None
     resume: bool = False
@@ -95,10 +98,20 @@ class TrainConfig:
 
     @classmethod
     def from_preset(cls, preset: str | Path = "cpu", **overrides: Any) -> "TrainConfig":
-        """The preset's values, then ``overrides`` (``None`` values are ignored), validated."""
+        """The preset's values, the method's recipe for it, then ``overrides`` (``None`` values are ignored).
+
+        A bundled preset (``cpu``, ``paper``) is DINO's recipe; another method changes what its
+        ``recipes`` say for that preset (e.g. SimCLR: a ResNet and no low-res views). A preset
+        given as a file is used as written. ``method_options`` overrides merge into the recipe's.
+        """
         values, source = load_preset(preset)
         values["preset"] = str(preset)
+        method = overrides.get("method") or values.get("method", "dino")
+        recipe = method_recipe(str(method), preset)
+        options = {**dict(values.get("method_options") or {}), **dict(recipe.pop("method_options", {}))}
+        values.update(recipe)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        values["method_options"] = {**options, **dict(overrides.get("method_options") or {})}
         return cls.from_dict(values, source)
 
     @classmethod
@@ -113,6 +126,8 @@ class TrainConfig:
                 values[f.name] = _check_type(f.name, str(f.type), values[f.name], source)
         cfg = cls(**values)
         cfg.validate(source)
+        # every option of the method with its value, so config.yaml shows what was used
+        cfg.method_options = dataclasses.asdict(cfg._method_options(source))
         return cfg
 
     @classmethod
@@ -160,6 +175,13 @@ class TrainConfig:
         for name, ok, valid in checks:
             if not ok:
                 raise ConfigError(f"{source}: {name} = {getattr(self, name)!r} is not valid (expected {valid})")
+        self._method_options(source)
+
+    def _method_options(self, source: str = "config") -> Any:
+        """The method's parsed options (raises for an unknown method or option)."""
+        from skill_train.methods import load_method
+
+        return load_method(self.method).parse_options(self.method_options, f"{source}: method_options")
 
 
 def _check_type(name: str, type_name: str, value: Any, source: str) -> Any:
@@ -177,6 +199,17 @@ def _check_type(name: str, type_name: str, value: Any, source: str) -> Any:
         allowed = base + (" or null" if "None" in type_name else "")
         raise ConfigError(f"{source}: {name} = {value!r} is not valid (expected {allowed})")
     return float(value) if base == "float" else value
+
+
+def method_recipe(method: str, preset: str | Path) -> dict[str, Any]:
+    """What ``method`` changes in the bundled ``preset`` (a copy; empty for a preset file)."""
+    import copy
+
+    from skill_train.methods import load_method
+
+    if str(preset) not in preset_names():
+        return {}
+    return copy.deepcopy(load_method(method).recipes.get(str(preset), {}))
 
 
 def preset_names() -> list[str]:

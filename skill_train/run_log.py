@@ -23,8 +23,10 @@ class RunLog:
     """
 
     def __init__(self, run_dir: Path, total_steps: int, start_step: int, enabled: bool = True,
-                 console: Console | None = None, show_progress: bool = True):
+                 console: Console | None = None, show_progress: bool = True,
+                 stat: tuple[str, str] = ("teacher_temp", "T_t")):
         self.enabled = enabled
+        self.stat_key, stat_label = stat  # the method's own figure beside the loss (DINO: teacher temperature)
         self.path = Path(run_dir) / "metrics.jsonl"
         self.console = console or Console()
         self._file = None
@@ -45,7 +47,7 @@ class RunLog:
                 MofNCompleteColumn(),
                 TextColumn("loss {task.fields[loss]:.4f}"),
                 TextColumn("lr {task.fields[lr]:.2e}"),
-                TextColumn("T_t {task.fields[teacher_temp]:.3f}"),
+                TextColumn(f"{stat_label} " + "{task.fields[stat]:.3f}"),
                 TextColumn("{task.fields[ips]:.0f} img/s"),
                 TimeRemainingColumn(),
                 console=self.console,
@@ -53,7 +55,7 @@ class RunLog:
             )
             self._task = self._progress.add_task(
                 "train", total=total_steps, completed=start_step, epoch=0, loss=float("nan"), lr=0.0,
-                teacher_temp=0.0, ips=0.0,
+                stat=float("nan"), ips=0.0,
             )
             self._progress.start()
 
@@ -67,7 +69,7 @@ class RunLog:
         if self._progress is not None:
             self._progress.update(
                 self._task, completed=record["step"] + 1, epoch=record["epoch"], loss=record["loss"],
-                lr=record["lr"], teacher_temp=record["teacher_temp"], ips=record["images_per_s"],
+                lr=record["lr"], stat=record.get(self.stat_key, float("nan")), ips=record["images_per_s"],
             )
 
     def print(self, *objects: Any) -> None:
@@ -122,11 +124,20 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
     run.add_column("")
     rows = [
         ("run folder", summary["run_dir"]),
+        ("method", f"{summary.get('method', 'dino')} on {summary.get('arch', '?')}"),
         ("status", summary["status"]),
         ("steps", f"{summary['steps']} ({summary['epochs_done']:.2f} epochs)"),
-        ("final loss", f"{summary['final_loss']:.4f}  (uniform: ln K = {summary['uniform_loss']:.4f})"),
-        ("teacher entropy", f"{summary['final_teacher_entropy']:.3f} nats"),
-        ("student–teacher KL", f"{summary['final_kl']:.4f}"),
+    ]
+    if "uniform_loss" in summary:  # DINO: how far from the uniform (collapsed) solution
+        rows += [
+            ("final loss", f"{summary['final_loss']:.4f}  (uniform: ln K = {summary['uniform_loss']:.4f})"),
+            ("teacher entropy", f"{summary['final_teacher_entropy']:.3f} nats"),
+            ("student–teacher KL", f"{summary['final_kl']:.4f}"),
+        ]
+    else:
+        rows.append(("final loss", f"{summary['final_loss']:.4f}"))
+        rows += [(key.replace("_", " "), f"{value:.4f}") for key, value in summary.get("final_stats", {}).items()]
+    rows += [
         ("images/s", f"{summary['images_per_s']:.1f}"),
         ("wall time", f"{summary['wall_time_s']:.0f} s"),
         ("device", f"{summary['device']} × {summary['world_size']} process(es)"),

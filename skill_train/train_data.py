@@ -45,7 +45,7 @@ class TrainData:
 
 
 def resolve_policy(cfg: TrainConfig) -> Any:
-    """The task's installed policy (or ``cfg.policy``), resized and recounted as the preset asks."""
+    """The task's installed policy (or ``cfg.policy``), resized and recounted as the preset and method ask."""
     from skill_aug import load_policy, policy_for_task
 
     if cfg.policy:
@@ -61,8 +61,10 @@ def resolve_policy(cfg: TrainConfig) -> Any:
     if cfg.n_local is not None and cfg.n_local != policy.n_local:
         policy = policy.with_view_counts(n_local=cfg.n_local)
     if policy.n_global != 2:
-        raise ConfigError(f"DINO needs exactly 2 high-res views; the policy has {policy.n_global}")
-    return policy
+        raise ConfigError(f"{cfg.method} needs exactly 2 high-res views; the policy has {policy.n_global}")
+    from skill_train.methods import load_method
+
+    return load_method(cfg.method).adapt_policy(policy)  # e.g. SimCLR/BYOL: no low-res views
 
 
 def catalog_path(cfg: TrainConfig, task: str | None, ctx: DistContext) -> Path:

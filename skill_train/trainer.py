@@ -1,11 +1,13 @@
-"""The DINO training loop (paper §3.3), readable top to bottom.
+"""The training loop (paper §3.3), readable top to bottom, for any registered method.
 
     >>> from skill_train.trainer import TrainConfig, train
-    >>> run_dir = train(TrainConfig.from_preset("cpu", task="curtains"))
+    >>> run_dir = train(TrainConfig.from_preset("cpu", task="curtains"))                  # DINO / SkiLL
+    >>> run_dir = train(TrainConfig.from_preset("cpu", task="shirt", method="simclr"))   # or "byol"
 
-The student sees every view, the teacher (an EMA of the student) only the two high-res
-views; one optimiser step is: forward → loss → backward → per-parameter clipping →
-last-layer gradients dropped in the first epoch(s) → step → EMA teacher and loss centre.
+One optimiser step is: the method's forward and loss → backward → per-parameter clipping →
+the method's gradient adjustments (DINO: last layer frozen in the first epoch) → step →
+the method's updates (DINO: EMA teacher and loss centre; BYOL: EMA target). With DINO the
+student sees every view and the teacher (an EMA of the student) only the two high-res views.
 """
 
 from __future__ import annotations
@@ -39,20 +41,15 @@ from skill_train.checkpoint import (
 from skill_train.config import ConfigError, TrainConfig
 from skill_train.distributed import DistContext, broadcast_object, cleanup_distributed, setup_distributed
 from skill_train.knn import knn_report
-from skill_train.loss import DINOLoss
-from skill_train.model import (
-    DINOHead,
-    MultiCropWrapper,
-    backbone_config,
-    create_backbone,
-    ema_update,
-    parameter_groups,
-)
+from skill_train.methods import Method, MethodSetup, load_method
+from skill_train.methods.dino import cancel_last_layer_gradients
+from skill_train.model import backbone_config, create_backbone, parameter_groups
 from skill_train.run_log import RunLog, Throughput, summary_tables
 from skill_train.schedules import cosine_schedule, scaled_lr
 from skill_train.train_data import TrainData, prepare_data
 
-__all__ = ["TrainConfig", "TrainingDiverged", "TrainingInterrupted", "train"]
+__all__ = ["TrainConfig", "TrainingDiverged", "TrainingInterrupted", "build_method", "train",
+           "cancel_last_layer_gradients"]
 
 
 class TrainingDiverged(SkillAugError):
@@ -81,34 +78,47 @@ def train(cfg: TrainConfig) -> Path:
 
 
 # -- the models ----------------------------------------------------------------------------
-def build_models(cfg: TrainConfig, high_res_size: int) -> tuple[MultiCropWrapper, MultiCropWrapper, dict[str, Any]]:
-    """Student and teacher (identical weights; drop-path on the student only) and the backbone's timm config.
+def _initial_student_backbone(cfg: TrainConfig, model_config: dict[str, Any]) -> nn.Module:
+    """The student's backbone as training starts it: seeded random init (drop-path on), or ``--init`` weights."""
+    backbone = create_backbone(model_config, drop_path_rate=cfg.drop_path_rate)
+    if cfg.init:
+        load_backbone_weights(backbone, Path(cfg.init))
+    return backbone
 
-    Initialisation is seeded by ``cfg.seed`` alone, so :func:`initial_backbone` can rebuild it.
+
+def build_method(cfg: TrainConfig, high_res_size: int, steps_per_epoch: int = 1,
+                 n_local: int | None = None) -> tuple[Method, dict[str, Any]]:
+    """The configured method's networks around a timm backbone, and the backbone's timm config.
+
+    Initialisation is seeded by ``cfg.seed`` alone (backbone first, then the method's heads),
+    so :func:`initial_backbone` can rebuild the starting backbone.
     """
+    method_cls = load_method(cfg.method)
     model_config = backbone_config(cfg.arch, high_res_size, cfg.arch_overrides)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
-        student_backbone = create_backbone(model_config, drop_path_rate=cfg.drop_path_rate)
-        if cfg.init:
-            load_backbone_weights(student_backbone, Path(cfg.init))
-        head_args = dict(in_dim=student_backbone.num_features, out_dim=cfg.out_dim, hidden_dim=cfg.head_hidden_dim,
-                         bottleneck_dim=cfg.head_bottleneck_dim, norm_last_layer=cfg.norm_last_layer)
-        student = MultiCropWrapper(student_backbone, DINOHead(**head_args))
-        teacher = MultiCropWrapper(create_backbone(model_config), DINOHead(**head_args))
-    teacher.load_state_dict(student.state_dict())
-    for p in teacher.parameters():
-        p.requires_grad = False
-    return student, teacher.eval(), model_config
+        backbone = _initial_student_backbone(cfg, model_config)
+        setup = MethodSetup(backbone, lambda: create_backbone(model_config), cfg, cfg.method_options,
+                            steps_per_epoch, (cfg.n_local or 0) if n_local is None else n_local)
+        method = method_cls.build(setup)
+    return method.train(), model_config
+
+
+def build_models(cfg: TrainConfig, high_res_size: int) -> tuple[nn.Module, nn.Module | None, dict[str, Any]]:
+    """Student, teacher (``None`` for a method without a momentum copy) and the backbone's timm config."""
+    method, model_config = build_method(cfg, high_res_size)
+    return method.student, method.teacher, model_config
 
 
 def initial_backbone(cfg: TrainConfig, high_res_size: int) -> nn.Module:
     """The backbone exactly as training started it (random init, or ``--init`` weights)."""
-    return build_models(cfg, high_res_size)[1].backbone
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        return _initial_student_backbone(cfg, backbone_config(cfg.arch, high_res_size, cfg.arch_overrides))
 
 
 def load_backbone_weights(backbone: nn.Module, path: Path) -> None:
-    """Load a local ``backbone.safetensors`` or a run's ``checkpoint.pt`` (its teacher) into ``backbone``."""
+    """Load a local ``backbone.safetensors`` or a run's ``checkpoint.pt`` (its embedding backbone) into ``backbone``."""
     if path.is_dir():
         path = path / "backbone.safetensors"
     if not path.is_file():
@@ -116,8 +126,12 @@ def load_backbone_weights(backbone: nn.Module, path: Path) -> None:
     if path.suffix == ".safetensors":
         weights = load_file(str(path))
     else:
-        teacher = load_checkpoint(path)["teacher"]
-        weights = {k.removeprefix("backbone."): v for k, v in teacher.items() if k.startswith("backbone.")}
+        state = load_checkpoint(path)
+        saved_method = (state.get("config") or {}).get("method", "dino")
+        try:
+            weights = load_method(saved_method).backbone_state(state)
+        except KeyError as err:
+            raise CheckpointError(f"--init {path}: no {err} network in this {saved_method} checkpoint") from err
     try:
         backbone.load_state_dict(weights)
     except RuntimeError as err:
@@ -133,15 +147,6 @@ def clip_gradients(model: nn.Module, clip: float) -> None:
         return
     norms = torch._foreach_norm(grads)
     torch._foreach_mul_(grads, [torch.clamp(clip / (n + 1e-6), max=1.0) for n in norms])
-
-
-def cancel_last_layer_gradients(model: nn.Module, epoch: int, freeze_epochs: int) -> None:
-    """Drop the prototypes' gradients during the first ``freeze_epochs`` epochs (stabilises the start)."""
-    if epoch >= freeze_epochs:
-        return
-    for name, p in model.named_parameters():
-        if "last_layer" in name:
-            p.grad = None
 
 
 class StopRequest(contextlib.AbstractContextManager):
@@ -221,26 +226,26 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
     run_dir = _run_dir(cfg, cfg.task or data.policy.task, ctx)
     resume_state = load_checkpoint(run_dir / CHECKPOINT_NAME) if cfg.resume else None
 
-    student_module, teacher, model_config = build_models(cfg, data.policy.high_res_size)
-    student_module.to(device)
-    teacher.to(device)
-    student: nn.Module = student_module
+    spe = data.steps_per_epoch
+    method, model_config = build_method(cfg, data.policy.high_res_size, spe, data.policy.n_local)
+    if ctx.distributed and device.type == "cuda":
+        # batch statistics over the global batch, as SimCLR and BYOL prescribe (SyncBatchNorm is CUDA-only;
+        # on CPU each process normalises its own share of the batch)
+        for network in (method.student, method.teacher):
+            if network is not None:
+                nn.SyncBatchNorm.convert_sync_batchnorm(network)
+    method.to(device)
     if ctx.distributed:
-        student = DistributedDataParallel(student_module, device_ids=[device.index] if device.type == "cuda" else None)
-    ncrops = 2 + data.policy.n_local
-    dino_loss = DINOLoss(cfg.out_dim, ncrops, cfg.warmup_teacher_temp, cfg.teacher_temp,
-                         cfg.warmup_teacher_temp_epochs, cfg.epochs, cfg.student_temp, cfg.center_momentum,
-                         centering=cfg.centering).to(device)
-    optimizer = torch.optim.AdamW(parameter_groups(student_module))
+        method.distribute(lambda net: DistributedDataParallel(
+            net, device_ids=[device.index] if device.type == "cuda" else None))
+    optimizer = torch.optim.AdamW(parameter_groups(method.student))
     precision = _precision(cfg, device)
     scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
     autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
 
-    spe = data.steps_per_epoch
     total_steps = cfg.epochs * spe
     lr_schedule = cosine_schedule(scaled_lr(cfg.base_lr, cfg.batch_size), cfg.min_lr, cfg.epochs, spe, cfg.warmup_epochs)
     wd_schedule = cosine_schedule(cfg.weight_decay, cfg.weight_decay_end, cfg.epochs, spe)
-    momentum_schedule = cosine_schedule(cfg.momentum_teacher, 1.0, cfg.epochs, spe)
     torch.manual_seed(cfg.seed + 1000 * ctx.rank)  # the drop-path stream, distinct per process
 
     def state(next_step: int) -> dict[str, Any]:
@@ -251,10 +256,9 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
         else:
             all_rng = [rng]
         return {
-            "student": student_module.state_dict(), "teacher": teacher.state_dict(),
-            "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
-            "dino_loss": dino_loss.state_dict(), "next_step": next_step, "rng": all_rng,
-            "world_size": ctx.world_size, "config": cfg.to_dict(),
+            **method.state_dict(),  # DINO: student, teacher, dino_loss; BYOL: student, teacher; SimCLR: student
+            "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(), "next_step": next_step,
+            "rng": all_rng, "world_size": ctx.world_size, "config": cfg.to_dict(),
         }
 
     def save(next_step: int) -> None:
@@ -264,11 +268,9 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
 
     start_step = 0
     if resume_state is not None:
-        student_module.load_state_dict(resume_state["student"])
-        teacher.load_state_dict(resume_state["teacher"])
+        method.load_state_dict(resume_state)
         optimizer.load_state_dict(resume_state["optimizer"])
         scaler.load_state_dict(resume_state["scaler"])
-        dino_loss.load_state_dict(resume_state["dino_loss"])
         start_step = int(resume_state["next_step"])
         if len(resume_state["rng"]) == ctx.world_size:
             restore_rng_state(resume_state["rng"][ctx.rank])
@@ -276,7 +278,7 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
     if ctx.is_main:
         atomic_write_text(run_dir / "config.yaml", cfg.replace(resume=False).to_yaml())
         atomic_write_text(run_dir / "policy.yaml", data.policy.to_yaml())
-    log = RunLog(run_dir, total_steps, start_step, enabled=ctx.is_main)
+    log = RunLog(run_dir, total_steps, start_step, enabled=ctx.is_main, stat=method.progress_stat)
     log.print(_header(cfg, data, ctx, run_dir, total_steps, start_step, precision))
 
     throughput = Throughput()
@@ -303,10 +305,8 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
                     views = [v.to(device, non_blocking=True) for v in batch["global"] + batch["local"]]
 
                     with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
-                        with torch.no_grad():
-                            teacher_output = teacher(views[:2])  # the teacher sees only the high-res views
-                        student_output = student(views)
-                        loss = dino_loss(student_output, teacher_output, epoch, update_center=False)
+                        out = method.step(views, epoch, step)  # DINO: the teacher sees only the high-res views
+                    loss = out.loss
 
                     flags = torch.tensor([loss.item(), float(stop.requested)], dtype=torch.float64)
                     if ctx.distributed:
@@ -322,18 +322,15 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
                     optimizer.zero_grad(set_to_none=True)
                     scaler.scale(loss).backward()
                     scaler.unscale_(optimizer)
-                    clip_gradients(student_module, cfg.clip_grad)
-                    cancel_last_layer_gradients(student_module, epoch, cfg.freeze_last_layer)
+                    clip_gradients(method.student, cfg.clip_grad)
+                    method.before_optimizer_step(epoch, step)  # DINO: last layer frozen in the first epoch(s)
                     scaler.step(optimizer)
                     scaler.update()
-
-                    ema_update(teacher, student_module, float(momentum_schedule[step]))
-                    dino_loss.update_center(teacher_output)
+                    updates = method.after_optimizer_step(epoch, step)  # EMA teacher/target, DINO's centre
 
                     last = {
                         "step": step, "epoch": epoch, "loss": loss_value, "lr": float(lr_schedule[step]),
-                        "wd": float(wd_schedule[step]), "momentum": float(momentum_schedule[step]),
-                        **{k: dino_loss.stats[k] for k in ("teacher_temp", "teacher_entropy", "kl", "prototypes_used")},
+                        "wd": float(wd_schedule[step]), **updates, **out.stats,
                         "images_per_s": throughput.tick(cfg.batch_size),
                     }
                     log.step(last)
@@ -345,7 +342,7 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
     finally:
         log.close()
 
-    return _finish(cfg, ctx, data, run_dir, teacher, model_config, last, stop_at, spe,
+    return _finish(cfg, ctx, data, run_dir, method, model_config, last, stop_at, spe,
                    throughput, status, precision, wall_start)
 
 
@@ -354,27 +351,28 @@ def _header(cfg: TrainConfig, data: TrainData, ctx: DistContext, run_dir: Path, 
     held_out = f", {len(data.split.test)} held out by {data.split.group_by}" if data.split else ""
     what = "resuming at step " + str(start) if start else "training"
     return (
-        f"{what}: {cfg.arch} {cfg.arch_overrides or ''} with policy {data.policy.spec.name!r} on "
+        f"{what}: {cfg.method} on {cfg.arch} {cfg.arch_overrides or ''} with policy {data.policy.spec.name!r} on "
         f"{data.catalog_path} ({len(data.dataset)} products{held_out}); views 2×{data.policy.high_res_size}px + "
         f"{data.policy.n_local}×{data.policy.low_res_size}px; {cfg.epochs} epochs × {data.steps_per_epoch} steps "
         f"of {cfg.batch_size}; {ctx.device} × {ctx.world_size}, {precision} → {run_dir}"
     )
 
 
-def _finish(cfg: TrainConfig, ctx: DistContext, data: TrainData, run_dir: Path, teacher: MultiCropWrapper,
+def _finish(cfg: TrainConfig, ctx: DistContext, data: TrainData, run_dir: Path, method: Method,
             model_config: dict[str, Any], last: dict[str, Any], steps_done: int, spe: int,
             throughput: Throughput, status: str, precision: str, wall_start: float) -> Path:
-    """Export the teacher backbone, run the held-out k-NN (trained vs random init), write the summary."""
+    """Export the embedding backbone (DINO: the teacher's), run the held-out k-NN (trained vs random init), write the summary."""
     if not ctx.is_main:
         return run_dir
-    export_backbone(teacher.backbone, model_config, run_dir)
+    embedding = method.embedding_backbone()
+    export_backbone(embedding, model_config, run_dir)
     train_seconds = time.perf_counter() - wall_start
     knn: dict[str, Any] = {}
     if data.split is not None and data.attributes:
         eval_args = dict(attributes=data.attributes, size=data.policy.high_res_size, device=ctx.device,
                          k=cfg.knn_k, temperature=cfg.knn_temperature,
                          preprocess=lambda image: data.policy.preprocess(image, seed=0))
-        trained = knn_report(teacher.backbone, data.catalog, data.split, **eval_args)
+        trained = knn_report(embedding, data.catalog, data.split, **eval_args)
         random_init = knn_report(initial_backbone(cfg, data.policy.high_res_size).to(ctx.device), data.catalog,
                                  data.split, **eval_args)
         for name, result in trained.items():
@@ -382,10 +380,18 @@ def _finish(cfg: TrainConfig, ctx: DistContext, data: TrainData, run_dir: Path, 
         knn = {"k": cfg.knn_k, "temperature": cfg.knn_temperature, "group_by": data.split.group_by,
                "train_products": len(data.split.train), "test_products": len(data.split.test),
                "photos_per_product": 2, "attributes": trained}
+    step_keys = {"step", "epoch", "loss", "lr", "wd", "images_per_s"}
     summary = {
-        "run_dir": str(run_dir), "status": status, "steps": steps_done, "epochs_done": steps_done / spe,
-        "final_loss": last.get("loss", float("nan")), "uniform_loss": math.log(cfg.out_dim),
-        "final_teacher_entropy": last.get("teacher_entropy", float("nan")), "final_kl": last.get("kl", float("nan")),
+        "run_dir": str(run_dir), "status": status, "method": cfg.method, "arch": cfg.arch, "steps": steps_done,
+        "epochs_done": steps_done / spe, "final_loss": last.get("loss", float("nan")),
+        "final_stats": {k: v for k, v in last.items() if k not in step_keys},
+    }
+    if cfg.method == "dino":
+        summary.update({
+            "uniform_loss": math.log(cfg.out_dim), "final_teacher_entropy": last.get("teacher_entropy", float("nan")),
+            "final_kl": last.get("kl", float("nan")),
+        })
+    summary |= {
         "images_per_s": throughput.steady, "train_time_s": train_seconds,
         "wall_time_s": time.perf_counter() - wall_start, "device": str(ctx.device), "world_size": ctx.world_size,
         "precision": precision, "knn": knn,

@@ -159,9 +159,9 @@ def test_existing_run_needs_resume_and_resume_needs_a_run(catalog, policy_file, 
 
 
 def test_nan_loss_stops_after_saving_the_last_good_state(catalog, policy_file, tmp_path, monkeypatch):
-    from skill_train import trainer
+    from skill_train.methods import dino
 
-    class ExplodingLoss(trainer.DINOLoss):
+    class ExplodingLoss(dino.DINOLoss):
         calls = 0
 
         def forward(self, *args, **kwargs):
@@ -169,7 +169,7 @@ def test_nan_loss_stops_after_saving_the_last_good_state(catalog, policy_file, t
             ExplodingLoss.calls += 1
             return loss * float("nan") if ExplodingLoss.calls == 3 else loss
 
-    monkeypatch.setattr(trainer, "DINOLoss", ExplodingLoss)
+    monkeypatch.setattr(dino, "DINOLoss", ExplodingLoss)
     with pytest.raises(TrainingDiverged, match="at step 2 "):
         train(tiny(catalog, policy_file, tmp_path / "nan"))
     state = load_checkpoint(tmp_path / "nan")
