@@ -114,8 +114,8 @@ def evaluate_attribute(
         for _ in (*settings.probes, "knn"):
             step("")
         return out
-    majority = Counter(labels[train].tolist()).most_common(1)[0][0]
-    out["chance"] = accuracy(labels[test], np.full(len(test), majority))
+    # chance: the best constant guess, the share of the most common class among test rows
+    out["chance"] = Counter(labels[test].tolist()).most_common(1)[0][1] / len(test)
     for kind in settings.probes:
         config = ProbeConfig(kind=kind, hidden=settings.hidden, seed=settings.seed)
         probe = fit_probe(x[train], labels[train], groups[train], config)

@@ -47,6 +47,8 @@ def test_pattern_embeddings_are_perfect_and_colour_agnostic(catalogue):
         assert block[kind]["r@90"] == 1.0 and block[kind]["r@95"] == 1.0
     assert block["knn"] == {"accuracy": 1.0, "k": 20, "temperature": 0.07}
     assert block["n_test"] == len(split.test) and block["n_classes"] == 4
+    _, counts = np.unique(patterns[split.test], return_counts=True)
+    assert block["chance"] == pytest.approx(counts.max() / len(split.test))  # the best constant guess
     assert result["split"]["group_by"] == "design_id"
 
     ce = result["color_entropy"]
