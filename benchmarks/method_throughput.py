@@ -24,27 +24,21 @@ from skill_train.methods import MethodSetup, load_method
 from skill_train.model import backbone_config, create_backbone, parameter_groups
 
 
-def recipe_config(method: str, preset: str, batch_size: int | None) -> tuple[TrainConfig, dict[str, Any]]:
-    """The preset with the method's recipe for it, and the method's options."""
-    recipe = dict(load_method(method).recipes.get(preset, {}))
-    options = recipe.pop("method_options", {})
-    fields = set(TrainConfig.field_names())
-    if "method_options" in fields:
-        recipe["method_options"] = options
-    cfg = TrainConfig.from_preset(preset, method=method, batch_size=batch_size, **recipe)
-    return cfg, options
+def recipe_config(method: str, preset: str, batch_size: int | None) -> TrainConfig:
+    """The preset with the method's recipe for it (what ``skill train --method`` uses)."""
+    return TrainConfig.from_preset(preset, method=method, batch_size=batch_size)
 
 
 def measure(method: str, preset: str, steps: int, batch_size: int | None) -> dict[str, Any]:
     """Steps/s (wall and per CPU second) of ``method`` at ``preset``'s shapes."""
     cls = load_method(method)
-    cfg, options = recipe_config(method, preset, batch_size)
+    cfg = recipe_config(method, preset, batch_size)
     high, low = cfg.high_res_size or 224, cfg.low_res_size or 96
     n_local = (cfg.n_local if cfg.n_local is not None else 6) if cls.uses_local_views else 0
     model_config = backbone_config(cfg.arch, high, cfg.arch_overrides)
     torch.manual_seed(0)
     setup = MethodSetup(create_backbone(model_config, cfg.drop_path_rate), lambda: create_backbone(model_config),
-                        cfg, options, steps_per_epoch=max(steps, 1), n_local=n_local)
+                        cfg, cfg.method_options, steps_per_epoch=max(steps, 1), n_local=n_local)
     runner = cls.build(setup).train()
     optimizer = torch.optim.AdamW(parameter_groups(runner.student), lr=1e-5)
     batch = cfg.batch_size

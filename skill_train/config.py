@@ -150,6 +150,19 @@ class TrainConfig:
         cfg.validate()
         return cfg
 
+    def with_method(self, method: str, **changes: Any) -> "TrainConfig":
+        """This config (same budget: data, epochs, batch, seed, view sizes) for another method, with its recipe.
+
+        The method's recipe for this config's bundled preset is applied (``replace(method=...)``
+        alone would keep, say, DINO's ViT and learning rate for SimCLR), then ``changes``.
+        """
+        recipe = method_recipe(method, self.preset)
+        options = recipe.pop("method_options", {})
+        values = {**recipe, **changes, "method": method, "method_options": {**options, **changes.get("method_options", {})}}
+        cfg = self.replace(**values)
+        cfg.method_options = dataclasses.asdict(cfg._method_options())
+        return cfg
+
     def validate(self, source: str = "config") -> None:
         """Raise :class:`ConfigError` naming the first field whose value cannot work."""
         checks: list[tuple[str, bool, str]] = [

@@ -131,6 +131,12 @@ def test_method_recipes_and_unknown_method_on_the_command_line(tmp_path):
     assert (cfg.arch, cfg.arch_overrides, cfg.momentum_teacher) == ("resnet34", {}, 0.996)
     cfg = cli_train.build_config({**options, "method": None, "preset": "paper"}, Console(file=open(os.devnull, "w")))
     assert cfg.method == "dino" and cfg.arch == "vit_small_patch16_224"  # DINO keeps the presets as written
+    # a comparison's shared budget, moved to another method: its recipe, the same epochs/batch/seed
+    base = TrainConfig.from_preset("cpu", task="shirt", epochs=3, batch_size=16, seed=4)
+    byol = base.with_method("byol", method_options={"proj_dim": 64})
+    assert (byol.method, byol.arch, byol.n_local, byol.clip_grad) == ("byol", "resnet18", 0, 0.0)
+    assert (byol.epochs, byol.batch_size, byol.seed) == (3, 16, 4)
+    assert byol.method_options == {"proj_hidden_dim": 1024, "proj_dim": 64, "pred_hidden_dim": 1024}
     proc = subprocess.run([sys.executable, "-m", "skill_train", "train", "--task", "shirt", "--method", "simclrr",
                            "--out", str(tmp_path / "x")], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
