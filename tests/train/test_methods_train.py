@@ -7,16 +7,24 @@ import math
 import os
 import subprocess
 import sys
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import timm
 import torch
+import torch.nn.functional as F
 import yaml
 from safetensors.torch import load_file
 
+from skill_aug import hookimpl
+from skill_aug.plugins import build_registry, get_registry, set_registry
 from skill_train.checkpoint import load_checkpoint
 from skill_train.config import TrainConfig
+from skill_train.methods import Method, StepResult
+from skill_train.methods.heads import projection_mlp
+from skill_train.model import MultiCropWrapper
 from skill_train.trainer import build_method, load_backbone_weights, train
 
 from test_trainer import _script, catalog, metrics, policy_file  # noqa: F401  (module-scoped fixtures)
@@ -141,3 +149,57 @@ def test_method_recipes_and_unknown_method_on_the_command_line(tmp_path):
                            "--out", str(tmp_path / "x")], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "unknown method 'simclrr' (did you mean simclr?)" in proc.stdout + proc.stderr
+
+
+# -- a third-party method, registered through the hook, trained without touching the trainer -----
+@dataclass(frozen=True)
+class VICRegOptions:
+    dim: int = 8
+
+
+class VICReg(Method):
+    """A minimal VICReg (invariance, variance, covariance terms) as a plugin would write it."""
+
+    name = "vicreg"
+    Options = VICRegOptions
+
+    @classmethod
+    def build(cls, setup):
+        options = cls.parse_options(setup.options)
+        head = projection_mlp(setup.backbone.num_features, 16, options.dim)
+        return cls(MultiCropWrapper(setup.backbone, head), None, options)
+
+    def step(self, views, epoch, step):
+        z1, z2 = self.forward_student(views[:2]).float().chunk(2)
+        invariance = F.mse_loss(z1, z2)
+        variance = sum(F.relu(1 - torch.sqrt(z.var(dim=0) + 1e-4)).mean() for z in (z1, z2))
+        centred = [z - z.mean(dim=0) for z in (z1, z2)]
+        covariance = sum((c.T @ c / (len(c) - 1)).fill_diagonal_(0).pow(2).sum() / c.shape[1] for c in centred)
+        return StepResult(25 * invariance + 25 * variance + covariance, {"invariance": invariance.item()})
+
+
+class _ThirdParty:
+    @staticmethod
+    @hookimpl
+    def register_methods(register):
+        register("vicreg", "test_methods_train:VICReg", "VICReg, from a test plugin")
+
+
+def test_a_plugin_method_trains_through_the_unchanged_trainer(catalog, policy_file, tmp_path):
+    previous = get_registry(check=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        set_registry(build_registry([("third_party", _ThirdParty())]))
+    try:
+        cfg = TrainConfig.from_preset("cpu", method="vicreg", method_options={"dim": 4}, data=str(catalog),
+                                      policy=str(policy_file), out=str(tmp_path / "v"), epochs=1, batch_size=8,
+                                      arch="test_resnet", arch_overrides={}, high_res_size=32, workers=0, threads=1,
+                                      eval_holdout=0.0)
+        run = train(cfg)
+    finally:
+        set_registry(previous)
+    rows = metrics(run)
+    assert len(rows) == 3 and all("invariance" in r and math.isfinite(r["loss"]) for r in rows)
+    assert yaml.safe_load((run / "config.yaml").read_text())["method_options"] == {"dim": 4}
+    assert yaml.safe_load((run / "policy.yaml").read_text())["global_space"]["low_res"]["count"] == 0
+    assert json.loads((run / "model_config.json").read_text())["model_name"] == "test_resnet"
