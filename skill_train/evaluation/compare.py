@@ -35,7 +35,10 @@ RUN_ONLY_FIELDS = {"out", "resume", "device", "workers", "threads", "max_steps"}
 
 def row_config(base: Any, spec: MethodSpec, run_dir: Path) -> Any:
     """The TrainConfig of one row: the shared budget plus the row's policy, method and overrides."""
-    return base.replace(policy=spec.policy, method=spec.method or base.method, out=str(run_dir), **spec.overrides)
+    if spec.method and spec.method != base.method:
+        # Another method keeps the shared budget but brings its own recipe (e.g. ResNet-18 for SimCLR).
+        return base.with_method(spec.method, policy=spec.policy, out=str(run_dir), **spec.overrides)
+    return base.replace(policy=spec.policy, method=base.method, out=str(run_dir), **spec.overrides)
 
 
 def _saved_config(run_dir: Path) -> dict[str, Any]:
