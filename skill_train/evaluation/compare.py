@@ -49,9 +49,12 @@ def check_same_budget(run_dir: Path, cfg: Any) -> None:
     """Raise if the run saved in ``run_dir`` was trained with a different recipe than ``cfg``."""
     saved = _saved_config(run_dir)
     wanted = cfg.to_dict()
+    defaults = type(cfg)().to_dict()
     for key in wanted:
         if key in RUN_ONLY_FIELDS:
             continue
+        if key not in saved and wanted[key] == defaults.get(key):
+            continue  # a field newer than the run, at its default: the behaviour the run had
         if saved.get(key) != wanted[key]:
             raise EvaluationError(
                 f"{run_dir} was trained with {key} = {saved.get(key)!r}, this comparison asks for {wanted[key]!r}; "
