@@ -72,6 +72,7 @@ class TrainConfig:
     head_hidden_dim: int = 2048
     head_bottleneck_dim: int = 256
     norm_last_layer: bool = True
+    head_batchnorm: bool = False
     # optimisation
     epochs: int = 30
     batch_size: int = 64

@@ -65,7 +65,9 @@ class DINOHead(nn.Module):
     ``nlayers`` linear layers (in → hidden → … → bottleneck) with GELU between them, then
     ``last_layer``: a bias-free linear map to ``out_dim`` prototypes, weight-normalised with
     its gain ``g`` initialised to 1 and frozen when ``norm_last_layer`` (DINO's default;
-    ``False`` lets the prototype norms learn, which DINO recommends for ViT-S).
+    ``False`` lets the prototype norms learn, which DINO recommends for ViT-S). ``use_bn``
+    puts BatchNorm after each hidden layer (DINO's ``--use_bn_in_head``): the batch's
+    variation is rescaled to unit variance, so the head cannot drift to a constant output.
     """
 
     def __init__(
@@ -76,15 +78,21 @@ class DINOHead(nn.Module):
         bottleneck_dim: int = 256,
         nlayers: int = 3,
         norm_last_layer: bool = True,
+        use_bn: bool = False,
     ):
         super().__init__()
         nlayers = max(nlayers, 1)
+
+        def hidden(in_features: int) -> list[nn.Module]:
+            bn: list[nn.Module] = [nn.BatchNorm1d(hidden_dim)] if use_bn else []
+            return [nn.Linear(in_features, hidden_dim), *bn, nn.GELU()]
+
         if nlayers == 1:
             self.mlp: nn.Module = nn.Linear(in_dim, bottleneck_dim)
         else:
-            layers: list[nn.Module] = [nn.Linear(in_dim, hidden_dim), nn.GELU()]
+            layers: list[nn.Module] = hidden(in_dim)
             for _ in range(nlayers - 2):
-                layers += [nn.Linear(hidden_dim, hidden_dim), nn.GELU()]
+                layers += hidden(hidden_dim)
             layers.append(nn.Linear(hidden_dim, bottleneck_dim))
             self.mlp = nn.Sequential(*layers)
         self.apply(self._init_weights)

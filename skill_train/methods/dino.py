@@ -57,7 +57,8 @@ class DINO(Method):
         cls.parse_options(setup.options)
         cfg = setup.cfg
         head_args = dict(in_dim=setup.backbone.num_features, out_dim=cfg.out_dim, hidden_dim=cfg.head_hidden_dim,
-                         bottleneck_dim=cfg.head_bottleneck_dim, norm_last_layer=cfg.norm_last_layer)
+                         bottleneck_dim=cfg.head_bottleneck_dim, norm_last_layer=cfg.norm_last_layer,
+                         use_bn=cfg.head_batchnorm)
         student = MultiCropWrapper(setup.backbone, DINOHead(**head_args))
         teacher = MultiCropWrapper(setup.make_backbone(), DINOHead(**head_args))
         teacher.load_state_dict(student.state_dict())

@@ -93,3 +93,15 @@ def test_ema_update():
     ema_update(teacher, student, 0.9)
     for t, b, s in zip(teacher.parameters(), before, student.parameters()):
         torch.testing.assert_close(t.detach(), 0.9 * b + 0.1 * s.detach())
+
+
+def test_batchnorm_head_keeps_a_near_constant_input_varied():
+    torch.manual_seed(0)
+    head = DINOHead(16, 32, hidden_dim=64, bottleneck_dim=8, use_bn=True)
+    assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in head.mlp) == 2
+    # inputs that differ by 1e-4 around a large shared offset: the plain head maps them to
+    # (almost) one direction, the BatchNorm head still separates them
+    x = 5.0 + 1e-4 * torch.randn(32, 16)
+    plain = DINOHead(16, 32, hidden_dim=64, bottleneck_dim=8)
+    spread = lambda h: torch.nn.functional.normalize(h.mlp(x), dim=-1).std(0).sum()
+    assert spread(head) > 100 * spread(plain)
