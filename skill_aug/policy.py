@@ -85,7 +85,7 @@ class Policy:
         for group_name, group in self._named_groups():
             self._groups[group_name] = [
                 _SeededPipeline(self._view_compose(group, index))
-                for index in range(max(1, len(group.per_view)) if group.per_view else 1)
+                for index in range(len(group.per_view) or 1)
             ]
 
     # -- structure ---------------------------------------------------------------------

@@ -38,8 +38,8 @@ def _walk(node: yaml.Node, path: KeyPath, source: str, origins: dict) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
-            origins[path + (key,)] = (source, key_node.start_mark.line + 1)
             _walk(value_node, path + (key,), source, origins)
+            # A key's problems point at the key's line, not at where its value starts.
             origins[path + (key,)] = (source, key_node.start_mark.line + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
