@@ -60,7 +60,7 @@ def build_config(options: dict[str, Any], console: Any) -> Any:
         on_gpu = resolve_device(options["device"] or "auto").type == "cuda"
         preset = "paper" if on_gpu else "cpu"
         if not on_gpu:
-            small = "a small ViT" if (options.get("method") or "dino") == "dino" else "ResNet-18"
+            small = "a small conv-stem ViT" if (options.get("method") or "dino") == "dino" else "ResNet-18"
             console.print(f"[yellow]no GPU: using the CPU preset[/] ({options.get('arch') or small} at 64/32 px views; "
                           "--preset paper for the paper's scale at 224/96)")
     return TrainConfig.from_preset(preset, **overrides)

@@ -88,6 +88,7 @@ class TrainConfig:
     student_temp: float = 0.1
     center_momentum: float = 0.9
     centering: str = "center"
+    koleo_weight: float = 0.0
     clip_grad: float = 3.0
     freeze_last_layer: int = 1
     precision: str = "auto"
@@ -184,6 +185,7 @@ class TrainConfig:
             ("n_local", self.n_local is None or self.n_local >= 0, "an integer >= 0 or null"),
             ("high_res_size", self.high_res_size is None or self.high_res_size >= 8, "a size >= 8 px or null"),
             ("low_res_size", self.low_res_size is None or self.low_res_size >= 8, "a size >= 8 px or null"),
+            ("koleo_weight", self.koleo_weight >= 0, "a number >= 0 (0 disables the KoLeo regulariser)"),
             ("clip_grad", self.clip_grad >= 0, "a number >= 0 (0 disables clipping)"),
         ]
         for name, ok, valid in checks:

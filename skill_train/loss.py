@@ -189,3 +189,20 @@ class DINOLoss(nn.Module):
             "teacher_temp": temp,
             "uniform_entropy": math.log(self.out_dim),
         }
+
+
+def koleo_loss(features: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """The Kozachenko-Leonenko entropy regulariser of DINOv2: ``-mean(log d_nn)`` of L2-normalised rows.
+
+    ``d_nn`` is each row's distance to its nearest other row in the batch. Minimising it
+    spreads the batch's features over the sphere, so the network cannot map every image to
+    one point (the uniform solution of DINO's loss on small data).
+    """
+    if features.shape[0] < 2:
+        return features.new_zeros(())
+    x = F.normalize(features.float(), dim=-1, p=2)
+    similarity = x @ x.t()
+    similarity.fill_diagonal_(-2.0)  # a row is not its own neighbour
+    nearest = similarity.argmax(dim=1)
+    distance = (x - x[nearest]).norm(dim=-1)
+    return -torch.log(distance + eps).mean()

@@ -129,8 +129,9 @@ class MultiCropWrapper(nn.Module):
         self.backbone = backbone
         self.head = head
 
-    def forward(self, views: list[torch.Tensor] | torch.Tensor) -> torch.Tensor:
-        """Logits for every view, in the order given."""
+    def forward(self, views: list[torch.Tensor] | torch.Tensor,
+                return_features: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Logits for every view, in the order given; with ``return_features`` also the backbone's features."""
         if isinstance(views, torch.Tensor):
             views = [views]
         features = []
@@ -141,7 +142,9 @@ class MultiCropWrapper(nn.Module):
                 end += 1
             features.append(self.backbone(torch.cat(views[start:end])))
             start = end
-        return self.head(torch.cat(features))
+        feats = torch.cat(features)
+        logits = self.head(feats)
+        return (logits, feats) if return_features else logits
 
 
 def parameter_groups(model: nn.Module) -> list[dict[str, Any]]:

@@ -119,9 +119,9 @@ class Method(abc.ABC):
         """Route the student's forward passes through ``wrap(student)`` (DDP); parameters stay shared."""
         self._student_call = wrap(self.student)
 
-    def forward_student(self, views: Sequence[torch.Tensor]) -> torch.Tensor:
-        """The student on ``views`` (through DDP when distributed)."""
-        return self._student_call(list(views))
+    def forward_student(self, views: Sequence[torch.Tensor], **kwargs: Any) -> Any:
+        """The student on ``views`` (through DDP when distributed); ``kwargs`` go to its ``forward``."""
+        return self._student_call(list(views), **kwargs)
 
     @abc.abstractmethod
     def step(self, views: Sequence[torch.Tensor], epoch: int, step: int) -> StepResult:

@@ -18,8 +18,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from skill_train.loss import DINOLoss
+from skill_train.loss import DINOLoss, koleo_loss
 from skill_train.methods.base import Method, MethodSetup, StepResult
+from skill_train.methods.gather import gather_with_grad
 from skill_train.methods.loader import MethodError
 from skill_train.model import DINOHead, MultiCropWrapper, ema_update
 from skill_train.schedules import cosine_schedule
@@ -44,8 +45,9 @@ class DINO(Method):
     recipes: dict = {}
 
     def __init__(self, student: nn.Module, teacher: nn.Module, loss: DINOLoss, momentum: np.ndarray,
-                 freeze_last_layer: int):
+                 freeze_last_layer: int, koleo_weight: float = 0.0):
         super().__init__(student, teacher, self.Options())
+        self.koleo_weight = koleo_weight
         self.loss = loss
         self.momentum_schedule = momentum
         self.freeze_last_layer = freeze_last_layer
@@ -66,7 +68,7 @@ class DINO(Method):
                         cfg.warmup_teacher_temp_epochs, cfg.epochs, cfg.student_temp, cfg.center_momentum,
                         centering=cfg.centering)
         momentum = cosine_schedule(cfg.momentum_teacher, 1.0, cfg.epochs, setup.steps_per_epoch)
-        return cls(student, teacher, loss, momentum, cfg.freeze_last_layer)
+        return cls(student, teacher, loss, momentum, cfg.freeze_last_layer, cfg.koleo_weight)
 
     def networks(self) -> dict[str, nn.Module]:
         """``student``, ``teacher`` and ``dino_loss`` (its centre buffer)."""
@@ -79,10 +81,17 @@ class DINO(Method):
         assert self.teacher is not None
         with torch.no_grad():
             teacher_output = self.teacher(list(views[:2]))
-        student_output = self.forward_student(views)
+        student_output, features = self.forward_student(views, return_features=True)
         loss = self.loss(student_output, teacher_output, epoch, update_center=False)
         self._teacher_output = teacher_output
         stats = {k: self.loss.stats[k] for k in ("teacher_temp", "teacher_entropy", "kl", "prototypes_used")}
+        if self.koleo_weight > 0:
+            # DINOv2: KoLeo on each high-res view's backbone features, over the global batch
+            # (gathered from every process, so a DDP run regularises what one process would)
+            batch = views[0].shape[0]
+            koleo = sum(koleo_loss(gather_with_grad(chunk)[0]) for chunk in features[: 2 * batch].chunk(2)) / 2
+            stats["koleo"] = float(koleo.detach())
+            loss = loss + self.koleo_weight * koleo
         return StepResult(loss, stats)
 
     def before_optimizer_step(self, epoch: int, step: int) -> None:

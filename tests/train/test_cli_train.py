@@ -35,7 +35,8 @@ def app() -> typer.Typer:
 @pytest.fixture
 def tiny_preset(tmp_path) -> Path:
     values = yaml.safe_load((Path(cli_train.__file__).parent / "presets" / "cpu.yaml").read_text())
-    values.update(arch_overrides={"patch_size": 8, "embed_dim": 32, "depth": 1, "num_heads": 2}, high_res_size=32,
+    values.update(arch="vit_tiny_patch16_224", arch_overrides={"patch_size": 8, "embed_dim": 32, "depth": 1, "num_heads": 2},
+                  high_res_size=32,
                   low_res_size=16, n_local=2, out_dim=32, head_hidden_dim=32, head_bottleneck_dim=16, epochs=2,
                   batch_size=8, workers=0, threads=1, warmup_epochs=1)
     path = tmp_path / "tiny.yaml"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from skill_train.loss import DINOLoss
+from skill_train.loss import DINOLoss, koleo_loss
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -156,3 +156,25 @@ def test_sinkhorn_centering_uses_balanced_teacher_targets(outputs):
     assert got == pytest.approx(float(torch.stack(terms).mean()), rel=1e-5)
     with pytest.raises(ValueError, match="centering"):
         DINOLoss(dim, ncrops, 0.04, 0.04, 0, 1, centering="median")
+
+
+def test_koleo_hand_computed_and_scale_free():
+    # three unit vectors: every nearest neighbour is at distance sqrt(2)
+    x = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    assert koleo_loss(x).item() == pytest.approx(-math.log(math.sqrt(2)), abs=1e-6)
+    assert koleo_loss(5 * x).item() == pytest.approx(koleo_loss(x).item(), abs=1e-6)  # rows are L2-normalised
+    # an uneven batch: the near pair counts with its small distance
+    y = torch.tensor([[1.0, 0.0], [math.cos(0.1), math.sin(0.1)], [-1.0, 0.0]])
+    near = 2 * math.sin(0.05)
+    expected = -(math.log(near) * 2 + math.log(2 * math.cos(0.05))) / 3
+    assert koleo_loss(y).item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_koleo_gradient_spreads_the_closest_pair():
+    y = torch.tensor([[1.0, 0.0], [math.cos(0.1), math.sin(0.1)], [-1.0, 0.0]], requires_grad=True)
+    koleo_loss(y).backward()
+    with torch.no_grad():
+        moved = torch.nn.functional.normalize(y - 0.01 * y.grad, dim=-1)
+        before = torch.nn.functional.normalize(y, dim=-1)
+    assert (moved[0] - moved[1]).norm() > (before[0] - before[1]).norm()
+    assert koleo_loss(torch.ones(1, 4)).item() == 0.0  # no neighbour, no term

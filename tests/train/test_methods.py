@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from skill_aug import hookimpl, load_policy
 from skill_aug.plugins import build_registry, get_registry, set_registry
 from skill_train.config import TrainConfig
-from skill_train.loss import DINOLoss
+from skill_train.loss import DINOLoss, koleo_loss
 from skill_train.methods import MethodError, MethodSetup, UnknownMethod, load_method, method_names
 from skill_train.methods.byol import BYOL, byol_loss, momentum_schedule
 from skill_train.methods.dino import DINO
@@ -154,7 +154,8 @@ def test_byol_momentum_schedule_is_the_papers_cosine():
 
 # -- the methods end to end on a tiny CNN -------------------------------------------------------
 def tiny_cfg(**changes) -> TrainConfig:
-    values = dict(out_dim=32, head_hidden_dim=32, head_bottleneck_dim=16, epochs=2, momentum_teacher=0.9)
+    values = dict(out_dim=32, head_hidden_dim=32, head_bottleneck_dim=16, epochs=2, momentum_teacher=0.9,
+                  koleo_weight=0.0, centering="center", head_batchnorm=False)
     values.update(changes)
     return TrainConfig.from_preset("cpu", **values)
 
@@ -261,6 +262,20 @@ def test_dino_method_is_the_trainers_dino_step():
     assert torch.count_nonzero(method.loss.center) > 0  # the centre moved after the step
     assert method.embedding_backbone() is method.teacher.backbone
     assert set(method.state_dict()) == {"student", "teacher", "dino_loss"}
+
+
+def test_dino_adds_the_weighted_koleo_term_of_the_high_res_features():
+    cfg = tiny_cfg(koleo_weight=0.5)
+    method = build("dino", n_local=2, cfg=cfg)
+    plain = build("dino", n_local=2, cfg=tiny_cfg())
+    batch = views(2)
+    out, reference = method.step(batch, 0, 0), plain.step(batch, 0, 0)
+    with torch.no_grad():
+        features = method.student.backbone(torch.cat(batch[:2]))
+    koleo = (koleo_loss(features[:4]) + koleo_loss(features[4:])) / 2
+    assert out.stats["koleo"] == pytest.approx(koleo.item(), rel=1e-5)
+    assert out.loss.item() == pytest.approx(reference.loss.item() + 0.5 * koleo.item(), rel=1e-5)
+    assert "koleo" not in reference.stats
 
 
 def test_views_a_method_consumes(tmp_path):

@@ -71,7 +71,7 @@ def policy_file(tmp_path_factory) -> Path:
 
 def tiny(catalog: Path, policy_file: Path, out: Path, **changes) -> TrainConfig:
     values = dict(data=str(catalog), policy=str(policy_file), out=str(out), epochs=2, batch_size=8,
-                  arch_overrides=TINY_ARCH, high_res_size=32, low_res_size=16, n_local=2, out_dim=32,
+                  arch="vit_tiny_patch16_224", arch_overrides=TINY_ARCH, high_res_size=32, low_res_size=16, n_local=2, out_dim=32,
                   head_hidden_dim=32, head_bottleneck_dim=16, workers=0, threads=1, warmup_epochs=1)
     values.update(changes)
     return TrainConfig.from_preset("cpu", **values)
@@ -211,7 +211,10 @@ def _script(tmp_path: Path, body: str) -> Path:
 @pytest.mark.parametrize("centering", ["center", "sinkhorn"])
 def test_ddp_two_processes_match_one(catalog, policy_file, tmp_path, centering):
     script = _script(tmp_path, """
-        train(tiny(catalog, policy, out, epochs=1, eval_holdout=0.0, centering=sys.argv[4]))
+        # the KoLeo term is gathered over processes; BatchNorm in the head would see per-process
+        # batches (SyncBatchNorm is CUDA-only), so this exactness test leaves it out
+        train(tiny(catalog, policy, out, epochs=1, eval_holdout=0.0, centering=sys.argv[4], koleo_weight=0.1,
+                   head_batchnorm=False))
     """)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     one = subprocess.run([sys.executable, str(script), str(catalog), str(policy_file), str(tmp_path / "one"), centering],
