@@ -74,7 +74,7 @@ class BYOL(Method):
 
     name = "byol"
     embedding_network = "student"
-    uses_local_views = False
+    uses_local_views = True  # only when the config keeps them: the recipes set n_local 0
     progress_stat = ("momentum", "τ")
     Options = BYOLOptions
     recipes = {
@@ -115,14 +115,23 @@ class BYOL(Method):
         return cls(online, target, options, schedule)
 
     def step(self, views: Sequence[torch.Tensor], epoch: int, step: int) -> StepResult:
-        """Symmetrised normalised MSE between online predictions and target projections of the two views."""
+        """Symmetrised normalised MSE between online predictions and target projections of the two views.
+
+        Low-res views, when the config keeps them, add their predictions of both high-res targets.
+        """
         if len(views) < 2:
             raise MethodError(f"byol needs the two high-res views of each product, got {len(views)} view(s)")
-        p1, p2 = self.forward_student(views[:2]).chunk(2)
+        predictions = self.forward_student(views).chunk(len(views))
+        p1, p2 = predictions[:2]
         assert self.teacher is not None
         with torch.no_grad():
             z1, z2 = self.teacher(list(views[:2])).chunk(2)
         loss = byol_loss(p1, p2, z1, z2)
+        if len(views) > 2:
+            # multi-crop: each low-res view's prediction regresses both high-res target projections;
+            # the mean over all terms is scaled by 2 so that two views give the paper's L + L̃
+            local_terms = [byol_loss(p, p, z1, z2) for p in predictions[2:]]
+            loss = (loss + sum(local_terms)) / (1 + len(local_terms))
         with torch.no_grad():
             cosine = 0.5 * (F.cosine_similarity(p1.float(), z2.float(), dim=-1).mean()
                             + F.cosine_similarity(p2.float(), z1.float(), dim=-1).mean())

@@ -95,7 +95,7 @@ class SimCLR(Method):
 
     name = "simclr"
     embedding_network = "student"
-    uses_local_views = False
+    uses_local_views = True  # only when the config keeps them: the recipes set n_local 0
     progress_stat = ("contrastive_accuracy", "acc")
     Options = SimCLROptions
     recipes = {
@@ -121,9 +121,18 @@ class SimCLR(Method):
         return cls(MultiCropWrapper(setup.backbone, projector), None, options)
 
     def step(self, views: Sequence[torch.Tensor], epoch: int, step: int) -> StepResult:
-        """NT-Xent between the two high-res views (low-res views, if any, are not used)."""
+        """NT-Xent between the two high-res views; each low-res view, if any, against both of them.
+
+        With low-res views (multi-crop SimCLR, as in SwAV) the loss is the mean over the
+        pairs (x1, x2), (y_j, x1), (y_j, x2); the diagnostics are the high-res pair's.
+        """
         if len(views) < 2:
             raise MethodError(f"simclr needs the two high-res views of each product, got {len(views)} view(s)")
-        z1, z2 = self.forward_student(views[:2]).chunk(2)
-        loss, stats = nt_xent_loss(z1, z2, self.options.temperature, gather=self.options.gather_negatives)
+        z = self.forward_student(views).chunk(len(views))
+        loss, stats = nt_xent_loss(z[0], z[1], self.options.temperature, gather=self.options.gather_negatives)
+        if len(views) > 2:
+            pair_losses = [nt_xent_loss(z[local], z[g], self.options.temperature,
+                                        gather=self.options.gather_negatives)[0]
+                           for local in range(2, len(views)) for g in (0, 1)]
+            loss = (loss + sum(pair_losses)) / (1 + len(pair_losses))
         return StepResult(loss, stats)

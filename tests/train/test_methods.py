@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import timm
 import torch
+import torch.nn.functional as F
 from typer.testing import CliRunner
 
 from skill_aug import hookimpl, load_policy
@@ -281,9 +282,45 @@ def test_dino_adds_the_weighted_koleo_term_of_the_high_res_features():
 def test_views_a_method_consumes(tmp_path):
     policy = load_policy(REPO / "policies" / "dino.yaml")
     assert policy.n_local == 6
-    assert SimCLR.adapt_policy(policy).n_local == 0 and BYOL.adapt_policy(policy).n_local == 0
-    assert SimCLR.adapt_policy(policy).n_global == 2
+    # every built-in method can use low-res views; SimCLR's and BYOL's recipes leave them out
+    assert SimCLR.adapt_policy(policy) is policy and BYOL.adapt_policy(policy) is policy
     assert DINO.adapt_policy(policy) is policy
+    for preset in ("cpu", "paper"):
+        assert TrainConfig.from_preset(preset, method="simclr").n_local == 0
+        assert TrainConfig.from_preset(preset, method="byol").n_local == 0
+    own = tmp_path / "multicrop.yaml"  # a user's preset, used as written: null keeps the policy's count
+    own.write_text("method: simclr\narch: resnet18\nn_local: null\n")
+    assert TrainConfig.from_preset(own).n_local is None
+
+
+def test_simclr_multi_crop_averages_every_local_global_pair():
+    method = build("simclr", n_local=2)
+    batch = views(2)
+    out = method.step(batch, 0, 0)
+    with torch.no_grad():
+        z = method.student(batch).chunk(4)
+    temperature = method.options.temperature
+    pairs = [(0, 1), (2, 0), (2, 1), (3, 0), (3, 1)]
+    expected = sum(nt_xent_loss(z[a], z[b], temperature)[0].item() for a, b in pairs) / len(pairs)
+    assert out.loss.item() == pytest.approx(expected, rel=1e-5)
+    with torch.no_grad():  # two views: the plain SimCLR loss (BatchNorm sees only these views)
+        z1, z2 = method.student(batch[:2]).chunk(2)
+    assert method.step(batch[:2], 0, 0).loss.item() == pytest.approx(nt_xent_loss(z1, z2, temperature)[0].item(), rel=1e-5)
+
+
+def test_byol_multi_crop_adds_each_local_prediction_of_both_targets():
+    method = build("byol", n_local=1)
+    batch = views(1)
+    out = method.step(batch, 0, 0)
+    with torch.no_grad():
+        p1, p2, p3 = method.student(batch).chunk(3)
+        z1, z2 = method.teacher(batch[:2]).chunk(2)
+
+    def nmse(p, z):
+        return (F.normalize(p, dim=-1) - F.normalize(z, dim=-1)).pow(2).sum(-1).mean().item()
+
+    expected = (nmse(p1, z2) + nmse(p2, z1) + nmse(p3, z1) + nmse(p3, z2)) / 2
+    assert out.loss.item() == pytest.approx(expected, rel=1e-5)
 
 
 # -- options ------------------------------------------------------------------------------------
