@@ -62,6 +62,8 @@ def test_preset_errors_name_the_file_and_the_key(tmp_path):
         TrainConfig.from_preset("gpu")
     with pytest.raises(ConfigError, match="batch_size = 'big'"):
         TrainConfig.from_preset("cpu", batch_size="big")
+    with pytest.raises(ConfigError, match=r"koleo_weight = -0.1 is not valid \(expected a number >= 0"):
+        TrainConfig.from_preset("cpu", koleo_weight=-0.1)
 
 
 def test_train_then_resume_alone_from_the_command_line(catalog, policy_file, tiny_preset, tmp_path):  # noqa: F811
