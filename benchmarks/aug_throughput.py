@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 import skill_aug
+from skill_aug.atomic import atomic_write_text
 from skill_aug.synth import render_product
 
 POLICIES = Path(__file__).resolve().parents[1] / "policies"
@@ -88,7 +89,7 @@ def main() -> None:
         table.add_row(name, f"{value:,.0f}", f"{value / baseline:.1f}")
     Console().print(table)
     if args.json:
-        args.json.write_text(json.dumps({"views_per_second": results, "speedup": {
+        atomic_write_text(args.json, json.dumps({"views_per_second": results, "speedup": {
             k: v / baseline for k, v in results.items()}}, indent=2))
 
 

@@ -27,8 +27,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from skill_aug import policy_for_task
+from skill_aug.atomic import atomic_write_text
 from skill_aug.catalog import Catalog
-from skill_train.dataset import EpochSampler, ProductDataset, build_loader
+from skill_train.train.dataset import EpochSampler, ProductDataset, build_loader
 
 SIZES = {"cpu": (64, 32, 4), "paper": (None, None, None)}  # high, low, n_local (None: the policy's)
 
@@ -107,10 +108,7 @@ def bench_loader(root: Path, size_name: str, workers: int, batch_size: int, batc
 
 
 def write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def main() -> None:

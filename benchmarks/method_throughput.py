@@ -19,9 +19,10 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from skill_train.config import TrainConfig
+from skill_train.run.config import TrainConfig
 from skill_train.methods import MethodSetup, load_method
-from skill_train.model import backbone_config, create_backbone, parameter_groups
+from skill_train.models.backbone import backbone_config, create_backbone
+from skill_train.models.param_groups import parameter_groups
 
 
 def recipe_config(method: str, preset: str, batch_size: int | None) -> TrainConfig:

@@ -22,6 +22,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from skill_aug.atomic import atomic_write_text
 from skill_aug.ops import CUSTOM_OPS
 from skill_aug.plugins import get_registry
 
@@ -80,9 +81,7 @@ def main() -> None:
         table.add_row(what, *(f"{figures[str(s)]:.2f}" for s in args.sizes))
     Console().print(table)
     if args.json:
-        tmp = args.json.with_suffix(args.json.suffix + ".tmp")
-        tmp.write_text(json.dumps(rows, indent=2))
-        tmp.replace(args.json)
+        atomic_write_text(args.json, json.dumps(rows, indent=2))
 
 
 if __name__ == "__main__":

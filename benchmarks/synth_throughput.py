@@ -21,6 +21,7 @@ import cv2
 from rich.console import Console
 from rich.table import Table
 
+from skill_aug.atomic import atomic_write_text
 from skill_aug.synth import write_catalog
 
 TARGET = 200.0  # images/s at 128 px on one core (issue 3)
@@ -66,7 +67,7 @@ def main() -> None:
         verdict = "meets" if total >= TARGET else "misses"
         console.print(f"all tasks at 128 px: {total:.0f} images/s ({verdict} the {TARGET:.0f} images/s target)")
     if args.json:
-        args.json.write_text(json.dumps({"target_images_per_s_128px": TARGET, "results": rows}, indent=2) + "\n")
+        atomic_write_text(args.json, json.dumps({"target_images_per_s_128px": TARGET, "results": rows}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -24,10 +24,13 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from skill_train.config import TrainConfig
-from skill_train.loss import DINOLoss
-from skill_train.model import ema_update, parameter_groups
-from skill_train.trainer import build_models, clip_gradients, train
+from skill_aug.atomic import atomic_write_text
+from skill_train.run.config import TrainConfig
+from skill_train.methods.dino import DINOLoss
+from skill_train.models.ema import ema_update
+from skill_train.models.param_groups import parameter_groups
+from skill_train.train.build import build_method
+from skill_train.train.loop import clip_gradients, train
 
 
 def _views(cfg: TrainConfig, n_local: int, batch: int) -> list[torch.Tensor]:
@@ -46,9 +49,10 @@ def _rate(fn, batch: int, steps: int, warmup: int = 3) -> float:
 
 def bare_and_compute(cfg: TrainConfig, n_local: int, steps: int) -> tuple[float, float]:
     """Images/s of the student's forward/backward alone, and of a whole optimiser step without data."""
-    student, teacher, _ = build_models(cfg, cfg.high_res_size or 224)
+    method = build_method(cfg, cfg.high_res_size or 224)[0]
+    student, teacher = method.student, method.teacher
     views = _views(cfg, n_local, cfg.batch_size)
-    loss_fn = DINOLoss(cfg.out_dim, 2 + n_local, cfg.teacher_temp, cfg.teacher_temp, 0, cfg.epochs)
+    loss_fn = DINOLoss(cfg.options.out_dim, 2 + n_local, cfg.options.teacher_temp, cfg.options.teacher_temp, 0, cfg.epochs)
     optimizer = torch.optim.AdamW(parameter_groups(student))
 
     def bare() -> None:
@@ -87,7 +91,7 @@ def main() -> None:
 
     overrides = {"task": args.task, "workers": args.workers}
     cfg = TrainConfig.from_preset(args.preset, **overrides)
-    from skill_train.train_data import resolve_policy
+    from skill_train.train.data import resolve_policy
 
     n_local = resolve_policy(cfg).n_local
     bare, compute = bare_and_compute(cfg, n_local, args.steps)
@@ -107,7 +111,7 @@ def main() -> None:
         table.add_row(name, f"{result[key]:.1f}", f"{result[key] / bare:.2f}")
     Console().print(table)
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        atomic_write_text(args.json, json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,26 +1,53 @@
-"""Atomic file writes: a temporary file in the same folder, then ``os.replace``."""
+"""Atomic file writes: a temporary file in the same folder, then ``os.replace``.
+
+    >>> atomic_write_text(run / "summary.json", text)
+    >>> atomic_write(run / "checkpoint.pt", lambda tmp: torch.save(state, tmp))   # any writer
+
+Readers see the old file or the new one, never half of one; an interrupted write leaves
+no temporary file behind. The new file gets the usual permissions (``0o666`` less the
+umask), not the private ``0o600`` of a temporary file.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+    """Run ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``.
+
+    ``write`` receives the temporary path (its suffix is ``path``'s, so writers that pick a
+    format from the suffix, such as ``cv2.imwrite`` or ``np.savez``, behave as for ``path``).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    return path
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Text form of :func:`atomic_write_bytes` (UTF-8)."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

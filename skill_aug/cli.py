@@ -100,7 +100,7 @@ def build_app() -> typer.Typer:
     def validate(policies: List[Path] = typer.Argument(..., help="Policy files to check.")) -> None:
         """Check policy files: exit 0 when valid, else one FILE:LINE line per problem."""
         from skill_aug.plugins import get_registry
-        from skill_aug.validation import resolve_policy_file
+        from skill_aug.policy_document import resolve_policy_file
 
         registry = get_registry()
         problems: list[str] = []
@@ -163,11 +163,11 @@ def build_app() -> typer.Typer:
             typer.echo(json.dumps({"plugins": loaded, "failed": failed, "problems": reg.problems}, indent=2))
             return
         table = Table(title="skill_aug plugins")
-        for col in ("plugin", "distribution", "version", "product types", "ops", "methods"):
+        for col in ("plugin", "distribution", "version", "product types", "ops"):
             table.add_column(col)
         for p in loaded:
             table.add_row(p["name"], p["distribution"], p["version"], ", ".join(p["product_types"]),
-                          ", ".join(p["ops"]), ", ".join(p["methods"]))
+                          ", ".join(p["ops"]))
         console = _console()
         console.print(table)
         for f in failed:

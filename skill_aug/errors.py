@@ -1,4 +1,4 @@
-"""Errors the core raises; each carries a one-line, user-facing message."""
+"""Errors the core raises, each with a one-line, user-facing message, and the catalogue's warning."""
 
 from __future__ import annotations
 
@@ -29,3 +29,7 @@ class ImageReadError(SkillAugError):
 
 class CatalogError(SkillAugError):
     """A catalogue folder, manifest or attributes file that cannot be used as given."""
+
+
+class CatalogWarning(UserWarning):
+    """Something in a catalogue was skipped (empty product folders, unreadable photos)."""

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-from skill_aug.atomic import atomic_write_text
+from skill_aug.atomic import atomic_write, atomic_write_text
 from skill_aug.policy import Policy
 
 
@@ -24,12 +22,6 @@ def export_policy(policy: Policy, out: Path) -> list[Path]:
     atomic_write_text(written[0], policy.to_yaml())
     for name, compose in policy.pipelines().items():
         target = out / f"{name}.yaml"
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=out)
-        os.close(fd)
-        try:
-            A.save(compose, tmp, data_format="yaml")
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        atomic_write(target, lambda tmp: A.save(compose, str(tmp), data_format="yaml"))
         written.append(target)
     return written

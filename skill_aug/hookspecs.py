@@ -39,13 +39,3 @@ def register_ops(register: Callable[[type], None]) -> None:
     or ``DualTransform``) and store every ``__init__`` argument under its own name, so that
     policies can name it and ``A.save``/``A.load`` round-trip it.
     """
-
-
-@hookspec
-def register_methods(register: Callable[[str, str, str], None]) -> None:
-    """Register self-supervised training methods: ``register(name, target, description)``.
-
-    ``target`` is an import path ``"package.module:ClassName"`` that a trainer loads only
-    when the method is used (so listing methods never imports torch). ``skill_train``
-    registers its built-in ``dino``, ``simclr`` and ``byol`` through this same hook.
-    """

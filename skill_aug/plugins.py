@@ -38,7 +38,6 @@ class PluginInfo:
     module: str
     product_types: list[str] = field(default_factory=list)
     ops: list[str] = field(default_factory=list)
-    methods: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -58,16 +57,6 @@ class OpInfo:
     cls: type
     source: str
     params: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class MethodInfo:
-    """A training method registered through ``register_methods``."""
-
-    name: str
-    target: str
-    description: str
-    plugin: str
 
 
 def _op_params(cls: type) -> dict[str, Any]:
@@ -125,7 +114,6 @@ class Registry:
         self.product_types: dict[str, ProductType] = {}
         self.product_type_sources: dict[str, str] = {}
         self.ops: dict[str, OpInfo] = _albumentations_ops()
-        self.methods: dict[str, MethodInfo] = {}
 
     def product_type(self, name: str) -> ProductType:
         """The registered product type ``name``, or an error suggesting the closest one."""
@@ -217,7 +205,6 @@ class _Loader:
         for hook_name, register_for in (
             ("register_ops", self._register_op),
             ("register_product_types", self._register_product_type),
-            ("register_methods", self._register_method),
         ):
             for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
                 plugin_name = impl.plugin_name
@@ -265,20 +252,6 @@ class _Loader:
             reg.product_types[name] = product_type
             reg.product_type_sources[name] = plugin
             reg.plugins[plugin].product_types.append(name)
-
-        return register
-
-    def _register_method(self, plugin: str) -> Callable[[str, str, str], None]:
-        def register(name: str, target: str, description: str = "") -> None:
-            reg = self.registry
-            if name in reg.methods:
-                reg.problems.append(
-                    f"method {name!r} is registered by two plugins: "
-                    f"{reg.methods[name].plugin!r} and {plugin!r}"
-                )
-                return
-            reg.methods[name] = MethodInfo(name, target, description, plugin)
-            reg.plugins[plugin].methods.append(name)
 
         return register
 

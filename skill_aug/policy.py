@@ -20,7 +20,7 @@ import yaml
 
 from skill_aug.plugins import Registry, get_registry, make_op
 from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ViewGroup
-from skill_aug.validation import (
+from skill_aug.policy_document import (
     ResolvedPolicy,
     resolve_policy_file,
     resolve_task,
@@ -167,7 +167,7 @@ class Policy:
         return Policy(ResolvedPolicy(spec, self.sources), self._registry)
 
     def with_view_sizes(self, high: int, low: int) -> "Policy":
-        """The same policy at other view sizes (the CPU preset trains at 64/32 px)."""
+        """The same policy at other view sizes (e.g. 64 and 32 px instead of 224 and 96)."""
         space = self.spec.global_space
         return self.replace(global_space=GlobalSpace(
             dataclasses.replace(space.high_res, size=high),

@@ -8,15 +8,15 @@ pipelines name them ``skill_aug.ops.<ClassName>``. Policies name them by class n
 - :class:`RegionCrop`: crop a named region of the product (neckline, hem, sleeve, toe, ...).
 - :class:`FoldShading`: vertical fold shading and pattern squeeze, as on a curtain.
 
-Presets that product types share (:mod:`skill_aug.ops.presets`):
+Choices every catalogue product type makes the same way (:mod:`skill_aug.ops.common`):
 :func:`catalogue_preprocessing` (H: ForegroundCrop then PadToSquare) and
 :func:`replicate_border` (geometric ops fill with the background, not black).
 """
 
+from skill_aug.ops.common import catalogue_preprocessing, replicate_border
 from skill_aug.ops.fold_shading import FoldShading
 from skill_aug.ops.foreground_crop import ForegroundCrop
 from skill_aug.ops.pad_to_square import PadToSquare
-from skill_aug.ops.presets import catalogue_preprocessing, replicate_border
 from skill_aug.ops.region_crop import REGION_ANCHORS, RegionCrop
 
 #: Every op this package defines, in the order ``skill-aug ops`` lists them.

@@ -1,6 +1,6 @@
 """Writing the synthetic catalogue to disk (atomically) and the cached default catalogue.
 
-The folder format is the one :mod:`skill_aug.catalog` reads::
+The folder form that :class:`skill_aug.catalog.Catalog` opens (:mod:`skill_aug.catalog_formats`)::
 
     OUT/<product_id>/00.png, 01.png, ...      4-8 photos of one product (RGB PNG)
     OUT/attributes.csv                        product_id, category, pattern, color, accent,

@@ -4,18 +4,22 @@
     >>> method_cls = load_method("byol")          # via the plugin registry (register_methods hook)
     >>> method = method_cls.build(setup)          # setup: MethodSetup (backbone, config, options)
 
-Importing this package is light (no torch): the plugin host imports
-``skill_train.methods.registration`` just to list methods. ``Method``, ``MethodSetup`` and
-``StepResult`` load on first access.
+Each method owns its parts: its networks' heads, its loss and its options dataclass
+(``dino/`` is a package of them; ``simclr.py`` and ``byol.py`` are one module each).
+Importing this package is light (no torch): listing methods imports only the registry.
+``Method``, ``MethodSetup`` and ``StepResult`` load on first access.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from skill_train.methods.loader import MethodError, UnknownMethod, load_method, method_names
+from skill_train.methods.errors import MethodError, UnknownMethod
+from skill_train.methods.hookspecs import hookimpl
+from skill_train.methods.registry import load_method, method_names
 
-__all__ = ["Method", "MethodError", "MethodSetup", "StepResult", "UnknownMethod", "load_method", "method_names"]
+__all__ = ["Method", "MethodError", "MethodSetup", "StepResult", "UnknownMethod", "hookimpl", "load_method",
+           "method_names"]
 
 
 def __getattr__(name: str) -> Any:

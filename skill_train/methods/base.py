@@ -25,7 +25,7 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 import torch
 from torch import nn
 
-from skill_train.methods.loader import MethodError
+from skill_train.methods.errors import MethodError
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,8 @@ class MethodSetup:
     weights loaded, drop-path on). ``make_backbone()``: a new backbone of the same
     architecture without drop-path (for a momentum copy; its weights are overwritten).
     ``cfg``: the run's ``TrainConfig`` (methods read shared recipe fields such as
-    ``epochs``, ``momentum_teacher``, DINO's ``out_dim``). ``options``: the method's own
-    options (``cfg.method_options``). ``n_local``: low-res views per product after
+    ``epochs`` and ``momentum_teacher``). ``options``: the method's own options
+    (``cfg.method_options``, e.g. DINO's ``out_dim``; parse them with :meth:`Method.parse_options`). ``n_local``: low-res views per product after
     :meth:`Method.adapt_policy`. The trainer calls ``build`` under a fixed seed, so a
     method may draw its heads' initial weights from the global torch RNG.
     """
@@ -132,6 +132,10 @@ class Method(abc.ABC):
 
     def after_optimizer_step(self, epoch: int, step: int) -> dict[str, float]:
         """Updates after a good optimiser step (EMA, running centres); returns stats to log."""
+        return {}
+
+    def summary(self, last: Mapping[str, float]) -> dict[str, float]:
+        """Figures of the method for the run's ``summary.json``, from the last step's record (default: none)."""
         return {}
 
     # -- state -------------------------------------------------------------------------------

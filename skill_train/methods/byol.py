@@ -23,8 +23,9 @@ from torch import nn
 
 from skill_train.methods.base import Method, MethodSetup, StepResult
 from skill_train.methods.heads import projection_mlp
-from skill_train.methods.loader import MethodError
-from skill_train.model import MultiCropWrapper, ema_update
+from skill_train.methods.errors import MethodError
+from skill_train.models.ema import ema_update
+from skill_train.models.multicrop import MultiCropWrapper
 from skill_train.schedules import cosine_schedule
 
 

@@ -1,6 +1,6 @@
 """The built-in methods, registered through the same ``register_methods`` hook a third party uses.
 
-Published as the entry point ``skill_train_methods`` (group ``skill_aug``). Registering is
+Published as the entry point ``skill_train_methods`` (group ``skill_train``). Registering is
 only names and import paths: nothing here imports torch.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from skill_aug import hookimpl
+from skill_train.methods.hookspecs import hookimpl
 
 
 @hookimpl

@@ -21,10 +21,10 @@ import torch
 import torch.nn.functional as F
 
 from skill_train.methods.base import Method, MethodSetup, StepResult
-from skill_train.methods.gather import gather_with_grad
+from skill_train.methods.collectives import gather_with_grad
 from skill_train.methods.heads import projection_mlp
-from skill_train.methods.loader import MethodError
-from skill_train.model import MultiCropWrapper
+from skill_train.methods.errors import MethodError
+from skill_train.models.multicrop import MultiCropWrapper
 
 
 @dataclass(frozen=True)

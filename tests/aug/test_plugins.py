@@ -9,9 +9,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 import skill_aug
-from skill_aug import ProductType, hookimpl
+from skill_aug import ProductType, hookimpl, hookspecs
+from skill_aug.cli import build_app
 from skill_aug.errors import PluginError
 from skill_aug.hookspecs import register_ops, register_product_types
 from skill_aug.plugins import build_registry
@@ -60,6 +62,26 @@ def test_misspelled_hook_is_an_error_naming_the_plugin(isolated_registry):
     with pytest.raises(PluginError, match="plugin 'typo'.*register_product_type.*did you mean register_product_types"):
         reg.raise_problems()
     assert "rug" in reg.product_types  # the others still load
+
+
+class TrainerHook:
+    """A trainer hook marked as a skill_aug one: methods are the trainer's own plugin group."""
+
+    @staticmethod
+    @hookimpl
+    def register_methods(register):
+        register("vicreg", "pkg.module:VICReg", "not a skill_aug hook")
+
+
+def test_register_methods_is_not_a_skill_aug_hook(isolated_registry):
+    assert not hasattr(hookspecs, "register_methods")
+    reg = isolated_registry(("trainer", TrainerHook()), ("rugs", Rugs()))
+    with pytest.raises(PluginError, match="plugin 'trainer'.*unknown hook 'register_methods'"):
+        reg.raise_problems()
+    assert "rug" in reg.product_types and not hasattr(reg, "methods")
+    listing = json.loads(CliRunner().invoke(build_app(), ["plugins", "--json"]).output)
+    assert [p["name"] for p in listing["plugins"]] == ["rugs"]
+    assert "methods" not in listing["plugins"][0]
 
 
 def test_unknown_task_suggests_installed_types():

@@ -12,7 +12,7 @@ import yaml
 
 import skill_aug
 from skill_aug.policy import Policy
-from skill_aug.validation import resolve_document
+from skill_aug.policy_document import resolve_document
 from skill_aug.yaml_lines import LocatedDocument
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"

@@ -4,7 +4,7 @@ import numpy as np
 
 from skill_aug.catalog import Catalog
 from skill_aug.synth import write_catalog
-from skill_train.evaluation.colors import dominant_color, product_region
+from skill_train.eval.colors import dominant_color, product_region
 
 from conftest import COLOURS, draw_product
 
@@ -25,7 +25,7 @@ def test_dominant_colour_ignores_a_thin_motif():
 def test_pixel_colours_agree_with_the_synthetic_catalogue_labels(tmp_path):
     write_catalog("dress", products=60, out=tmp_path / "synth", seed=3, size=96)
     catalog = Catalog.open(tmp_path / "synth")
-    from skill_train.evaluation.colors import colors_from_pixels
+    from skill_train.eval.colors import colors_from_pixels
 
     derived = colors_from_pixels(catalog, catalog.product_ids)
     agree = np.mean([derived[p.product_id] == p.attributes["color"] for p in catalog])

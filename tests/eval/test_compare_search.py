@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 from skill_aug import load_policy, policy_for_task
 from skill_aug.catalog import Catalog
 from skill_aug.synth import write_catalog
-from skill_train import cli_eval
-from skill_train.evaluation.compare import compare
-from skill_train.evaluation.errors import EvaluationError
-from skill_train.evaluation.methods import MethodSpec, low_colour_space, select, standard_methods
-from skill_train.evaluation.search import search, top_k
+from skill_train.cli import eval as cli_eval
+from skill_train.compare.runs import compare
+from skill_train.eval.errors import EvaluationError
+from skill_train.compare.rows import RowSpec, low_colour_space, select, standard_rows
+from skill_train.eval.search import search, top_k
 
 TINY = {
     "method": "dino", "arch": "vit_tiny_patch16_224",
@@ -35,8 +35,8 @@ def setup(tmp_path_factory):
     write_catalog("dress", products=40, out=root / "data", seed=1, size=64)
     preset = root / "tiny.yaml"
     preset.write_text(yaml.safe_dump(TINY))
-    rows = [MethodSpec("random-init", "random init", method=None), MethodSpec("skill", "SkiLL")]
-    report = compare("dress", root / "out", data=str(root / "data"), preset=str(preset), methods=rows,
+    rows = [RowSpec("random-init", "random init", method=None), RowSpec("skill", "SkiLL")]
+    report = compare("dress", root / "out", data=str(root / "data"), preset=str(preset), rows=rows,
                      attributes=("pattern",), device="cpu", log=lambda _: None)
     return root, preset, rows, report
 
@@ -68,12 +68,12 @@ def test_compare_reuses_finished_runs_and_checks_the_budget(setup):
     older = yaml.safe_load(saved.read_text())
     assert older.pop("clip_grad") == 3.0
     saved.write_text(yaml.safe_dump(older))
-    again = compare("dress", root / "out", data=str(root / "data"), preset=str(preset), methods=rows,
+    again = compare("dress", root / "out", data=str(root / "data"), preset=str(preset), rows=rows,
                     attributes=("pattern",), device="cpu", log=lambda _: None)
     assert [r["action"] for r in again["rows"]] == ["reused", "reused"]
     assert (root / "out" / "skill" / "backbone.safetensors").stat().st_mtime == mtime
     with pytest.raises(EvaluationError, match="epochs = 1, this comparison asks for 2"):
-        compare("dress", root / "out", data=str(root / "data"), preset=str(preset), epochs=2, methods=rows[1:],
+        compare("dress", root / "out", data=str(root / "data"), preset=str(preset), epochs=2, rows=rows[1:],
                 attributes=("pattern",), device="cpu", log=lambda _: None)
 
 
@@ -107,14 +107,14 @@ def test_top_k_is_exact():
 
 
 def test_standard_rows_and_variants(tmp_path):
-    rows = standard_methods("shirt", tmp_path)
+    rows = standard_rows("shirt", tmp_path)
     assert [r.name for r in rows if r.method in (None, "dino")] == [
         "random-init", "dino", "skill", "skill-no-local", "skill-no-preprocess", "skill-low-colour"]
     by = {r.name: r for r in rows}
-    from skill_aug.plugins import get_registry
+    from skill_train.methods import method_names
 
     for name in ("byol", "simclr"):  # the paper's CNN baselines, when a plugin registers them
-        assert (name in by) == (name in get_registry().methods)
+        assert (name in by) == (name in method_names())
         if name in by:
             assert by[name].method == name and by[name].policy == by["dino"].policy
     assert load_policy(by["skill-no-local"].policy).spec.local_set == ()

@@ -11,12 +11,12 @@ from typer.testing import CliRunner
 from skill_aug import policy_for_task
 from skill_aug.catalog import Catalog
 from skill_aug.errors import SkillAugError
-from skill_train import cli_eval
-from skill_train.checkpoint import export_backbone
-from skill_train.evaluation.embed import embed_run, load_run
-from skill_train.evaluation.embeddings import EmbeddingTable
-from skill_train.knn import to_tensor
-from skill_train.model import backbone_config, create_backbone
+from skill_train.cli import eval as cli_eval
+from skill_train.run.export import export_backbone
+from skill_train.eval.embed import embed_run, load_run
+from skill_train.eval.embeddings import EmbeddingTable
+from skill_train.eval.transform import photo_tensor
+from skill_train.models.backbone import backbone_config, create_backbone
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_embed_matches_a_direct_forward_pass(run_dir, catalogue):
     model = load_run(run_dir).model
     product = catalog[5]
     with torch.no_grad():
-        direct = model(to_tensor(catalog.load_images(product, [1])[0], 32)[None]).numpy()[0]
+        direct = model(photo_tensor(catalog.load_images(product, [1])[0], 32)[None]).numpy()[0]
     row = np.flatnonzero((table.product_id == product.product_id) & np.char.endswith(table.path, "01.png"))
     assert np.allclose(table.embedding[row[0]], direct, atol=1e-5)
     means = embed_run(run_dir, catalog, per_product="mean", device="cpu", show_progress=False)

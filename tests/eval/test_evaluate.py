@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from skill_aug.catalog import Catalog
-from skill_train.evaluation.embeddings import EmbeddingTable
-from skill_train.evaluation.errors import EvaluationError
-from skill_train.evaluation.evaluate import EvalSettings, evaluate
-from skill_train.evaluation.splits import group_split, row_groups
+from skill_train.eval.embeddings import EmbeddingTable
+from skill_train.eval.errors import EvaluationError
+from skill_train.eval.evaluate import EvalSettings, evaluate
+from skill_train.eval.splits import group_split, row_groups
 
 from conftest import COLOURS, PATTERNS
 
@@ -113,7 +113,7 @@ def test_embedding_file_round_trip_and_mean_per_product(tmp_path, catalogue):
 def test_default_attributes_follow_the_product_type(catalogue):
     catalog = Catalog.open(catalogue)
     attrs = {p.product_id: dict(p.attributes) for p in catalog}
-    from skill_train.evaluation.evaluate import default_attributes
+    from skill_train.eval.attributes import default_attributes
 
     assert default_attributes(catalog.attribute_names, attrs, "curtains") == ["pattern"]  # declares pattern, color
     assert default_attributes(catalog.attribute_names, attrs, "dress") == ["pattern", "sleeve"]

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from skill_train.evaluation.errors import EvaluationError
-from skill_train.evaluation.knn import knn_predict, knn_scores
-from skill_train.evaluation.metrics import recall_at_precision
-from skill_train.evaluation.probes import ProbeConfig, fit_probe
+from skill_train.eval.errors import EvaluationError
+from skill_train.eval.knn import knn_predict, knn_scores
+from skill_train.eval.metrics import recall_at_precision
+from skill_train.eval.probes import ProbeConfig, fit_probe
 
 
 def test_knn_weighted_vote_hand_computed():

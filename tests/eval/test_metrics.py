@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from skill_train.evaluation.errors import EvaluationError
-from skill_train.evaluation.metrics import (
+from skill_train.eval.errors import EvaluationError
+from skill_train.eval.metrics import (
     accuracy,
     binary_recall_at_precision,
     cluster_color_entropy,

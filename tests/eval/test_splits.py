@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from skill_train.evaluation.errors import EvaluationError
-from skill_train.evaluation.splits import group_split, row_groups
+from skill_train.eval.errors import EvaluationError
+from skill_train.eval.splits import group_split, row_groups
 
 
 def _catalogue_rows():

@@ -11,9 +11,10 @@ import yaml
 from rich.console import Console
 from typer.testing import CliRunner
 
-from skill_train import cli_train
-from skill_train.config import ConfigError, TrainConfig
-from skill_train.distributed import torchrun_command
+from skill_train.cli import train as cli_train
+from skill_train.run.config import PRESET_DIR, ConfigError, TrainConfig
+from skill_train.run.folder import RunDir
+from skill_train.train.distributed import torchrun_command
 
 from test_trainer import catalog, policy_file  # noqa: F401  (module-scoped fixtures)
 
@@ -34,7 +35,7 @@ def app() -> typer.Typer:
 
 @pytest.fixture
 def tiny_preset(tmp_path) -> Path:
-    values = yaml.safe_load((Path(cli_train.__file__).parent / "presets" / "cpu.yaml").read_text())
+    values = yaml.safe_load((PRESET_DIR / "cpu.yaml").read_text())
     values.update(arch="vit_tiny_patch16_224", arch_overrides={"patch_size": 8, "embed_dim": 32, "depth": 1, "num_heads": 2},
                   high_res_size=32,
                   low_res_size=16, n_local=2, out_dim=32, head_hidden_dim=32, head_bottleneck_dim=16, epochs=2,
@@ -50,7 +51,7 @@ def test_cpu_preset_is_chosen_without_a_gpu_and_said_so():
     assert cfg.preset == "cpu" and cfg.epochs == 3 and cfg.base_lr == 0.001 and cfg.high_res_size == 64
     assert "CPU preset" in console.export_text()
     paper = cli_train.build_config({**OPTIONS, "task": "curtains", "preset": "paper"}, console)
-    assert paper.arch == "vit_small_patch16_224" and paper.out_dim == 65536 and paper.high_res_size == 224
+    assert paper.arch == "vit_small_patch16_224" and paper.options.out_dim == 65536 and paper.high_res_size == 224
 
 
 def test_preset_errors_name_the_file_and_the_key(tmp_path):
@@ -88,7 +89,7 @@ def test_resume_last_picks_the_newest_run(tmp_path, monkeypatch):
     import os
     os.utime(tmp_path / "runs" / "old" / "checkpoint.pt", (1, 1))
     monkeypatch.chdir(tmp_path)
-    assert cli_train._latest_run() == Path("runs") / "new"
+    assert RunDir.latest().path == Path("runs") / "new"
 
 
 def test_nproc_builds_a_torchrun_command():

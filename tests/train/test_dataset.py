@@ -15,15 +15,8 @@ from torch.utils.data import Subset
 from skill_aug import policy_for_task
 from skill_aug.catalog import Catalog, CatalogWarning
 from skill_aug.errors import SkillAugError
-from skill_train.dataset import (
-    IMAGENET_MEAN,
-    IMAGENET_STD,
-    EpochSampler,
-    ProductDataset,
-    WorkerInit,
-    build_loader,
-    collate_views,
-)
+from skill_train.eval.transform import IMAGENET_MEAN, IMAGENET_STD
+from skill_train.train.dataset import EpochSampler, ProductDataset, WorkerInit, build_loader, collate_views
 
 N_GOOD = 12  # products p00..p11 with 3 readable photos each
 

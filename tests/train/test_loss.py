@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from skill_train.loss import DINOLoss, koleo_loss
+from skill_train.methods.dino import DINOLoss, koleo_loss
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -133,7 +133,7 @@ def test_shape_mismatch_is_a_clear_error(outputs):
 
 
 def test_sinkhorn_knopp_balances_prototypes_over_the_batch():
-    from skill_train.loss import sinkhorn_knopp
+    from skill_train.methods.dino import sinkhorn_knopp
 
     gen = torch.Generator().manual_seed(3)
     scores = torch.randn(12, 4, generator=gen) / 0.1
@@ -144,7 +144,7 @@ def test_sinkhorn_knopp_balances_prototypes_over_the_batch():
 
 
 def test_sinkhorn_centering_uses_balanced_teacher_targets(outputs):
-    from skill_train.loss import sinkhorn_knopp
+    from skill_train.methods.dino import sinkhorn_knopp
 
     ncrops, dim, student, teacher = outputs
     loss_fn = DINOLoss(dim, ncrops, 0.04, 0.04, 0, 1, centering="sinkhorn")

@@ -19,11 +19,12 @@ import torch
 import torch.nn.functional as F
 from typer.testing import CliRunner
 
-from skill_aug import hookimpl, load_policy
-from skill_aug.plugins import build_registry, get_registry, set_registry
-from skill_train.config import TrainConfig
-from skill_train.loss import DINOLoss, koleo_loss
-from skill_train.methods import MethodError, MethodSetup, UnknownMethod, load_method, method_names
+from skill_aug import load_policy
+from skill_train.methods.registry import build_registry, get_registry, set_registry
+from skill_train.run.config import TrainConfig
+from skill_train.methods.dino import DINOLoss, koleo_loss
+from skill_train.methods import hookimpl
+from skill_train.methods import Method, MethodError, MethodSetup, UnknownMethod, load_method, method_names
 from skill_train.methods.byol import BYOL, byol_loss, momentum_schedule
 from skill_train.methods.dino import DINO
 from skill_train.methods.simclr import SimCLR, nt_xent_loss
@@ -167,8 +168,9 @@ def build(name: str, seed: int = 0, n_local: int = 0, cfg: TrainConfig | None = 
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        setup = MethodSetup(backbone(), backbone, cfg or tiny_cfg(), SMALL_HEADS[name], steps_per_epoch=3,
-                            n_local=n_local)
+        cfg = cfg or tiny_cfg()
+        options = cfg.method_options if name == "dino" else SMALL_HEADS[name]  # DINO's come from the config
+        setup = MethodSetup(backbone(), backbone, cfg, options, steps_per_epoch=3, n_local=n_local)
         return load_method(name).build(setup).train()
 
 
@@ -251,7 +253,7 @@ def test_dino_method_is_the_trainers_dino_step():
     batch = views(2)
     out = method.step(batch, 0, 0)
     with torch.no_grad():
-        reference = DINOLoss(32, 4, cfg.warmup_teacher_temp, cfg.teacher_temp, cfg.warmup_teacher_temp_epochs,
+        reference = DINOLoss(32, 4, cfg.options.warmup_teacher_temp, cfg.options.teacher_temp, cfg.options.warmup_teacher_temp_epochs,
                              cfg.epochs)(method.student(batch), method.teacher(batch[:2]), 0, update_center=False)
     assert out.loss.item() == pytest.approx(reference.item(), rel=1e-5)
     assert set(out.stats) == {"teacher_temp", "teacher_entropy", "kl", "prototypes_used"}
@@ -324,6 +326,19 @@ def test_byol_multi_crop_adds_each_local_prediction_of_both_targets():
 
 
 # -- options ------------------------------------------------------------------------------------
+class _Plain(Method):
+    """A method without options of its own."""
+
+    name = "plain"
+
+    @classmethod
+    def build(cls, setup):
+        raise NotImplementedError
+
+    def step(self, views, epoch, step):
+        raise NotImplementedError
+
+
 def test_options_errors_name_the_option_and_what_is_valid():
     assert SimCLR.parse_options({"temperature": 1}).temperature == 1.0
     with pytest.raises(MethodError, match=r"unknown option 'temprature' for method 'simclr' \(did you mean temperature\?\)"):
@@ -332,12 +347,16 @@ def test_options_errors_name_the_option_and_what_is_valid():
         SimCLR.parse_options({"temperature": 0})
     with pytest.raises(MethodError, match=r"proj_dim = 'big' is not valid \(expected int\)"):
         BYOL.parse_options({"proj_dim": "big"})
-    with pytest.raises(MethodError, match="dino takes no options"):
-        DINO.parse_options({"temperature": 0.1})
+    with pytest.raises(MethodError, match="plain takes no options"):
+        _Plain.parse_options({"temperature": 0.1})
+    with pytest.raises(MethodError, match=r"unknown option 'teacher_tmp' for method 'dino' \(did you mean teacher_temp\?\)"):
+        DINO.parse_options({"teacher_tmp": 0.1})
+    with pytest.raises(MethodError, match=r"dino option koleo_weight = -1.0 is not valid \(expected a number >= 0"):
+        DINO.parse_options({"koleo_weight": -1})
     assert set(SimCLR.default_options()) == {"temperature", "proj_hidden_dim", "proj_dim", "gather_negatives"}
-    for method in (SimCLR, BYOL):  # every recipe names only real config fields and valid options
+    for method in (SimCLR, BYOL, DINO):  # every recipe names only real config fields and valid options
         for recipe in method.recipes.values():
-            method.parse_options(recipe["method_options"])
+            method.parse_options(recipe.get("method_options"))
             assert set(recipe) - {"method_options"} <= set(TrainConfig.field_names())
 
 
@@ -351,13 +370,13 @@ def test_builtin_methods_are_registered_through_the_hook():
     assert {"dino", "simclr", "byol"} <= set(method_names())
 
 
-def test_skill_aug_plugins_json_lists_the_methods():
-    from skill_aug.cli import build_app
+def test_skill_methods_json_lists_the_methods():
+    from skill_train.cli import build_app
 
-    result = CliRunner().invoke(build_app(), ["plugins", "--json"])
+    result = CliRunner().invoke(build_app(), ["methods", "--json"])
     assert result.exit_code == 0, result.output
-    plugins = {p["name"]: p for p in json.loads(result.output)["plugins"]}
-    assert plugins["skill_train_methods"]["methods"] == ["dino", "simclr", "byol"]
+    methods = json.loads(result.output)["methods"]
+    assert [m["name"] for m in methods if m["plugin"] == "skill_train_methods"] == ["dino", "simclr", "byol"]
 
 
 class _BrokenMethods:
@@ -365,7 +384,7 @@ class _BrokenMethods:
     @hookimpl
     def register_methods(register):
         register("vicreg", "skill_train.methods.no_such_module:VICReg", "missing module")
-        register("notamethod", "skill_train.methods.loader:method_names", "a function, not a Method")
+        register("notamethod", "skill_train.methods.registry:method_names", "a function, not a Method")
 
 
 @pytest.fixture

@@ -18,20 +18,21 @@ import torch.nn.functional as F
 import yaml
 from safetensors.torch import load_file
 
-from skill_aug import hookimpl
-from skill_aug.plugins import build_registry, get_registry, set_registry
-from skill_train.checkpoint import load_checkpoint
-from skill_train.config import TrainConfig
-from skill_train.methods import Method, StepResult
+from skill_train.methods.registry import build_registry, get_registry, set_registry
+from skill_train.run.checkpoint import load_checkpoint
+from skill_train.run.config import TrainConfig
+from skill_train.methods import Method, StepResult, hookimpl
 from skill_train.methods.heads import projection_mlp
-from skill_train.model import MultiCropWrapper
-from skill_train.trainer import build_method, load_backbone_weights, train
+from skill_train.models.multicrop import MultiCropWrapper
+from skill_train.train.build import build_method, load_backbone_weights
+from skill_train.train.loop import train
 
 from test_trainer import _script, catalog, metrics, policy_file  # noqa: F401  (module-scoped fixtures)
 
 REPO = Path(__file__).resolve().parents[2]
 HEADS = {"simclr": {"proj_hidden_dim": 16, "proj_dim": 8},
-         "byol": {"proj_hidden_dim": 16, "proj_dim": 8, "pred_hidden_dim": 16}, "dino": {}}
+         "byol": {"proj_hidden_dim": 16, "proj_dim": 8, "pred_hidden_dim": 16},
+         "dino": {"out_dim": 32, "head_hidden_dim": 32, "head_bottleneck_dim": 16}}
 STATS = {"simclr": {"positive_cosine", "negative_cosine", "contrastive_accuracy", "embedding_std"},
          "byol": {"prediction_cosine", "target_std", "momentum"},
          "dino": {"teacher_temp", "teacher_entropy", "kl", "prototypes_used", "momentum"}}
@@ -40,9 +41,8 @@ STATS = {"simclr": {"positive_cosine", "negative_cosine", "contrastive_accuracy"
 def tiny_method(method: str, catalog: Path, policy_file: Path, out: Path, **changes) -> TrainConfig:
     """The method's CPU recipe shrunk to a tiny CNN (timm's ``test_resnet``) at 32/16 px."""
     values = dict(method=method, data=str(catalog), policy=str(policy_file), out=str(out), epochs=2, batch_size=8,
-                  arch="test_resnet", arch_overrides={}, high_res_size=32, low_res_size=16, out_dim=32,
-                  head_hidden_dim=32, head_bottleneck_dim=16, workers=0, threads=1, warmup_epochs=1,
-                  method_options=HEADS[method])
+                  arch="test_resnet", arch_overrides={}, high_res_size=32, low_res_size=16,
+                  workers=0, threads=1, warmup_epochs=1, method_options=HEADS[method])
     values.update(changes)
     return TrainConfig.from_preset("cpu", **values)
 
@@ -128,7 +128,7 @@ def test_simclr_under_ddp_gathers_negatives_from_both_processes(catalog, policy_
 def test_method_recipes_and_unknown_method_on_the_command_line(tmp_path):
     from rich.console import Console
 
-    from skill_train import cli_train
+    from skill_train.cli import train as cli_train
 
     options = dict(task="shirt", data=None, policy=None, preset=None, epochs=None, batch_size=None, lr=None,
                    workers=None, seed=None, out=None, resume=None, max_steps=None, device="cpu", init=None,

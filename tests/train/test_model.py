@@ -6,14 +6,11 @@ import timm
 import torch
 import pytest
 
-from skill_train.model import (
-    DINOHead,
-    MultiCropWrapper,
-    backbone_config,
-    create_backbone,
-    ema_update,
-    parameter_groups,
-)
+from skill_train.methods.dino import DINOHead
+from skill_train.models.backbone import backbone_config, create_backbone
+from skill_train.models.ema import ema_update
+from skill_train.models.multicrop import MultiCropWrapper
+from skill_train.models.param_groups import parameter_groups
 
 TINY = {"patch_size": 8, "embed_dim": 32, "depth": 2, "num_heads": 2}
 

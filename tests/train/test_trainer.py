@@ -20,16 +20,11 @@ import yaml
 from PIL import Image
 from safetensors.torch import load_file
 
-from skill_train.checkpoint import load_checkpoint
-from skill_train.config import ConfigError, TrainConfig
-from skill_train.trainer import (
-    TrainingDiverged,
-    build_models,
-    cancel_last_layer_gradients,
-    clip_gradients,
-    initial_backbone,
-    train,
-)
+from skill_train.run.checkpoint import load_checkpoint
+from skill_train.run.config import ConfigError, TrainConfig
+from skill_train.methods.dino import cancel_last_layer_gradients
+from skill_train.train.build import build_method, initial_backbone
+from skill_train.train.loop import TrainingDiverged, clip_gradients, train
 
 REPO = Path(__file__).resolve().parents[2]
 TINY_ARCH = {"patch_size": 8, "embed_dim": 32, "depth": 1, "num_heads": 2}
@@ -107,7 +102,7 @@ def test_run_folder_holds_everything(finished_run):
         assert r["n_classes"] == 3 and 0 <= r["chance"] <= 1 and 0 <= r["accuracy"] <= 1
         assert 0 <= r["random_init_accuracy"] <= 1
     saved = TrainConfig.from_yaml(run / "config.yaml")
-    assert saved.resume is False and saved.out_dim == 32
+    assert saved.resume is False and saved.options.out_dim == 32
     policy = yaml.safe_load((run / "policy.yaml").read_text())
     assert policy["global_space"]["high_res"]["size"] == 32 and policy["global_space"]["low_res"]["count"] == 2
 
@@ -119,7 +114,7 @@ def test_export_round_trip_gives_the_teachers_embeddings(finished_run):
     model.load_state_dict(load_file(str(finished_run / "backbone.safetensors")))
     model.eval()
     cfg = TrainConfig.from_yaml(finished_run / "config.yaml")
-    _, teacher, _ = build_models(cfg, 32)
+    teacher = build_method(cfg, 32)[0].teacher
     teacher.load_state_dict(load_checkpoint(finished_run)["teacher"])
     x = torch.randn(3, 3, 32, 32)
     with torch.no_grad():
@@ -129,7 +124,8 @@ def test_export_round_trip_gives_the_teachers_embeddings(finished_run):
 
 def test_initial_backbone_is_the_students_start(catalog, policy_file, tmp_path):
     cfg = tiny(catalog, policy_file, tmp_path / "x")
-    student, teacher, _ = build_models(cfg, 32)
+    method = build_method(cfg, 32)[0]
+    student, teacher = method.student, method.teacher
     again = initial_backbone(cfg, 32)
     for (name, a), b in zip(student.backbone.state_dict().items(), again.state_dict().values()):
         assert torch.equal(a, b), name
@@ -159,7 +155,7 @@ def test_existing_run_needs_resume_and_resume_needs_a_run(catalog, policy_file, 
 
 
 def test_nan_loss_stops_after_saving_the_last_good_state(catalog, policy_file, tmp_path, monkeypatch):
-    from skill_train.methods import dino
+    from skill_train.methods.dino import method as dino
 
     class ExplodingLoss(dino.DINOLoss):
         calls = 0
@@ -202,7 +198,7 @@ def _script(tmp_path: Path, body: str) -> Path:
         import torch
         from pathlib import Path
         from test_trainer import tiny
-        from skill_train.trainer import train, TrainingInterrupted
+        from skill_train.train.loop import train, TrainingInterrupted
         catalog, policy, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     """) + textwrap.dedent(body))
     return path

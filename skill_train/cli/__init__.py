@@ -1,0 +1,41 @@
+"""The ``skill`` command: data, training, embedding, evaluation and retrieval.
+
+Each command group lives in its own module with a ``register(app)`` function; this file
+only assembles them, so commands stay thin wrappers over library functions.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from skill_aug.errors import SkillAugError
+
+
+def build_app() -> typer.Typer:
+    """A fresh ``skill`` app (tests build their own)."""
+    app = typer.Typer(
+        name="skill",
+        help="Train and evaluate SkiLL design representations of product images.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    from skill_train.cli import data as data_commands
+    from skill_train.cli import eval as eval_commands
+    from skill_train.cli import methods as method_commands
+    from skill_train.cli import train as train_commands
+
+    for commands in (data_commands, train_commands, eval_commands, method_commands):
+        commands.register(app)
+    return app
+
+
+def main() -> None:
+    """Console-script entry point: one-line errors, non-zero exit, no traceback."""
+    try:
+        build_app()(standalone_mode=True)
+    except SkillAugError as err:
+        typer.secho(f"error: {err}", fg="red", err=True)
+        sys.exit(2)

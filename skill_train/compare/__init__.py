@@ -1,0 +1,6 @@
+"""``skill compare``: several rows (policies and methods) trained under one budget, evaluated alike.
+
+- ``rows``: which rows exist (random init, DINO, SkiLL, its ablations, BYOL, SimCLR) and their policies
+- ``runs``: train, resume or reuse each row's run, evaluate it, write the comparison
+- ``figures``: colour-entropy bars and 2-D embedding maps; ``report``: the tables and Markdown
+"""

@@ -1,0 +1,185 @@
+"""``skill compare``: train every row under one budget and seed, evaluate them all, report.
+
+    >>> result = compare("dress", out=Path("runs/compare-dress"), preset="cpu")
+    >>> result["rows"][0]["label"], result["rows"][0]["eval"]["color_entropy"]["value"]
+
+Every row shares the preset, epochs, batch size, seed, catalogue and held-out split; only
+the policy (and, for BYOL/SimCLR, the training method) differs. Each row trains into
+``OUT/<name>/``: a finished run is reused (after checking it was trained with the same
+budget), an interrupted one is resumed, and its embeddings and evaluation are cached
+beside it. The outputs are ``comparison.json``, ``comparison.md``, ``color_entropy.png``
+and ``map.png`` (a 2-D map of each row's product embeddings coloured by pattern and by
+colour).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from skill_aug.atomic import atomic_write_text
+from skill_train.compare.report import comparison_markdown
+from skill_train.compare.rows import RowSpec, standard_rows
+from skill_train.eval.embed import embed_run
+from skill_train.eval.embeddings import EmbeddingTable
+from skill_train.eval.errors import EvaluationError
+from skill_train.eval.evaluate import EvalSettings, evaluate
+from skill_train.eval.report import write_json
+from skill_train.run.folder import RunDir, untrained_summary
+
+#: TrainConfig fields that say how a run is executed, not what it learns; ignored when a
+#: finished run is checked against the comparison's budget.
+RUN_ONLY_FIELDS = {"out", "resume", "device", "workers", "threads", "max_steps"}
+
+
+def row_config(base: Any, spec: RowSpec, run_dir: Path) -> Any:
+    """The TrainConfig of one row: the shared budget plus the row's policy, method and overrides."""
+    if spec.method and spec.method != base.method:
+        # Another method keeps the shared budget but brings its own recipe (e.g. ResNet-18 for SimCLR).
+        return base.with_method(spec.method, policy=spec.policy, out=str(run_dir), **spec.overrides)
+    return base.replace(policy=spec.policy, method=base.method, out=str(run_dir), **spec.overrides)
+
+
+def check_same_budget(run_dir: Path, cfg: Any) -> None:
+    """Raise if the run saved in ``run_dir`` was trained with a different recipe than ``cfg``.
+
+    The saved ``config.yaml`` is read as a config, so a field newer than the run counts at its
+    default (the behaviour the run had).
+    """
+    saved = RunDir(run_dir).load_config().to_dict()
+    wanted = cfg.to_dict()
+    for key in wanted:
+        if key in RUN_ONLY_FIELDS:
+            continue
+        if saved.get(key) != wanted[key]:
+            raise EvaluationError(
+                f"{run_dir} was trained with {key} = {saved.get(key)!r}, this comparison asks for {wanted[key]!r}; "
+                f"use another --out or remove that run folder"
+            )
+
+
+def export_initialisation(cfg: Any, run_dir: Path) -> None:
+    """A run folder holding the backbone exactly as training would start it (no training)."""
+    from skill_train.models.backbone import backbone_config
+    from skill_train.models.device import resolve_device
+    from skill_train.run.export import export_backbone
+    from skill_train.train.build import initial_backbone
+    from skill_train.train.data import resolve_policy
+
+    policy = resolve_policy(cfg)
+    run = RunDir(run_dir).create()
+    backbone = initial_backbone(cfg, policy.high_res_size)
+    export_backbone(backbone, backbone_config(cfg.arch, policy.high_res_size, cfg.arch_overrides), run)
+    run.write_config(cfg)
+    run.write_policy(policy)  # embedded with the task's H, like SkiLL
+    run.write_summary(untrained_summary(run, cfg, str(resolve_device(cfg.device))))
+
+
+def ensure_trained(spec: RowSpec, cfg: Any, run_dir: Path, log: Callable[[str], None]) -> str:
+    """Train, resume or reuse the run of one row; returns what was done."""
+    from skill_train.train.loop import train
+
+    if RunDir(run_dir).is_finished():
+        check_same_budget(run_dir, cfg)
+        return "reused"
+    if spec.method is None:
+        export_initialisation(cfg, run_dir)
+        return "initialised"
+    if RunDir(run_dir).has_checkpoint():
+        check_same_budget(run_dir, cfg)
+        log(f"[bold]{spec.label}[/]: resuming {run_dir}")
+        train(cfg.replace(resume=True))
+        return "resumed"
+    log(f"[bold]{spec.label}[/]: training into {run_dir}")
+    train(cfg)
+    return "trained"
+
+
+def _newer(path: Path, than: Path) -> bool:
+    return path.is_file() and path.stat().st_mtime >= than.stat().st_mtime
+
+
+def ensure_evaluated(run_dir: Path, catalog: Any, settings: EvalSettings, device: str, workers: int) -> tuple[dict, EmbeddingTable]:
+    """The row's evaluation, from ``eval.json`` when it is newer than the backbone and has the same settings."""
+    run = RunDir(run_dir)
+    weights, emb_path, eval_path = run.backbone, run.embeddings, run.eval
+    if _newer(emb_path, weights):
+        table = EmbeddingTable.load(emb_path)
+    else:
+        table = embed_run(run_dir, catalog, device=device, workers=workers)
+        table.save(emb_path)
+    if _newer(eval_path, emb_path):
+        cached = json.loads(eval_path.read_text(encoding="utf-8"))
+        if cached.get("settings") == json.loads(json.dumps(settings.to_json())):
+            return cached, table
+    result = evaluate(table, catalog, settings)
+    write_json(eval_path, result)
+    return json.loads(eval_path.read_text(encoding="utf-8")), table
+
+
+def compare(
+    task: str,
+    out: Path,
+    data: str | None = None,
+    preset: str = "cpu",
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    products: int | None = None,
+    seed: int = 0,
+    rows: Sequence[RowSpec] | None = None,
+    attributes: Sequence[str] = (),
+    map_kind: str = "pca",
+    device: str = "auto",
+    workers: int = 0,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Train (or reuse) and evaluate every row, write the report files into ``out``; returns the report."""
+    from skill_aug.catalog import Catalog
+    from skill_aug.synth import default_catalog
+    from skill_train.compare.figures import write_figures
+    from skill_train.run.config import TrainConfig
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    base = TrainConfig.from_preset(preset, task=task, data=data, seed=seed, epochs=epochs, batch_size=batch_size,
+                                   synthetic_products=products, device=device)
+    rows_spec = list(rows) if rows is not None else standard_rows(task, out)
+    names = [m.name for m in rows_spec]
+    if len(set(names)) != len(names):
+        raise EvaluationError(f"two comparison rows share a name: {names}")
+    data_path = Path(data) if data else Path(default_catalog(task, products=products))
+    catalog = Catalog.open(data_path)
+    settings = EvalSettings(attributes=tuple(attributes) or None, task=task,
+                            test_fraction=base.eval_holdout or 0.2, seed=seed)
+
+    results: list[dict[str, Any]] = []
+    tables: list[EmbeddingTable] = []
+    for spec in rows_spec:
+        run_dir = out / spec.name
+        cfg = row_config(base, spec, run_dir)
+        action = ensure_trained(spec, cfg, run_dir, log)
+        result, table = ensure_evaluated(run_dir, catalog, settings, device, workers)
+        summary = RunDir(run_dir).read_summary()
+        log(f"[bold]{spec.label}[/]: {action}, evaluated ({run_dir})")
+        results.append({
+            "name": spec.name, "label": spec.label, "method": spec.method, "policy": spec.policy or f"task:{task}",
+            "run_dir": str(run_dir), "action": action,
+            "train": {k: summary.get(k) for k in ("status", "steps", "final_loss", "uniform_loss", "train_time_s")},
+            "eval": result,
+        })
+        tables.append(table)
+
+    report = {
+        "task": task,
+        "data": str(data_path),
+        "budget": {k: v for k, v in base.to_dict().items() if k not in RUN_ONLY_FIELDS | {"policy", "method"}},
+        "eval_settings": settings.to_json(),
+        "rows": results,
+    }
+    labelled = [(r["label"], r["eval"]) for r in results]
+    figures = write_figures(out, labelled, tables, catalog, map_kind, seed)
+    report["figures"] = {k: str(v) for k, v in figures.items()}
+    write_json(out / "comparison.json", report)
+    atomic_write_text(out / "comparison.md", comparison_markdown(labelled))
+    return report
