@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from skill_train.methods.errors import MethodError
+from skill_train.methods.options import NoOptions, parse_options
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,6 @@ class StepResult:
 
     loss: torch.Tensor
     stats: dict[str, float]
-
-
-@dataclass(frozen=True)
-class NoOptions:
-    """A method without options of its own."""
 
 
 class Method(abc.ABC):
@@ -189,35 +185,3 @@ class Method(abc.ABC):
         """The embedding backbone's weights inside a checkpoint's method state (for ``--init``)."""
         network = checkpoint_state[cls.embedding_network]
         return {k.removeprefix("backbone."): v for k, v in network.items() if k.startswith("backbone.")}
-
-
-def parse_options(method: str, options_cls: type, values: Mapping[str, Any], source: str) -> Any:
-    """Build ``options_cls`` from ``values``, one-line errors naming the option and what is valid."""
-    from skill_aug.plugins import suggest
-
-    fields = {f.name: f for f in dataclasses.fields(options_cls)}
-    for key in values:
-        if key not in fields:
-            hint = suggest(str(key), fields) if fields else f"{method} takes no options"
-            raise MethodError(f"{source}: unknown option {key!r} for method {method!r} ({hint})")
-    checked: dict[str, Any] = {}
-    for key, value in values.items():
-        declared = fields[key].type
-        kind = declared if isinstance(declared, str) else getattr(declared, "__name__", str(declared))
-        if value is None and "None" in kind:
-            checked[key] = None
-            continue
-        base = kind.split("|")[0].strip()
-        ok = {
-            "int": isinstance(value, int) and not isinstance(value, bool),
-            "float": isinstance(value, (int, float)) and not isinstance(value, bool),
-            "bool": isinstance(value, bool),
-            "str": isinstance(value, str),
-        }.get(base, True)
-        if not ok:
-            raise MethodError(f"{source}: {method} option {key} = {value!r} is not valid (expected {base})")
-        checked[key] = float(value) if base == "float" else value
-    try:
-        return options_cls(**checked)
-    except ValueError as err:
-        raise MethodError(f"{source}: {method} {err}") from None

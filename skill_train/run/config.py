@@ -223,19 +223,13 @@ def _options_into_method_options(values: dict[str, Any], fields: set[str]) -> di
 
 def _check_type(name: str, type_name: str, value: Any, source: str) -> Any:
     """``value`` as the field's declared type (ints accepted for floats), or a ConfigError."""
-    if value is None and "None" in type_name:
-        return None
-    base = type_name.split("|")[0].strip()
-    ok = {
-        "int": isinstance(value, int) and not isinstance(value, bool),
-        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "bool": isinstance(value, bool),
-        "str": isinstance(value, str),
-    }.get(base.split("[")[0], isinstance(value, dict))
+    from skill_train.methods.options import typed_value
+
+    ok, value = typed_value(value, type_name)
     if not ok:
-        allowed = base + (" or null" if "None" in type_name else "")
+        allowed = type_name.split("|")[0].strip() + (" or null" if "None" in type_name else "")
         raise ConfigError(f"{source}: {name} = {value!r} is not valid (expected {allowed})")
-    return float(value) if base == "float" else value
+    return value
 
 
 def method_recipe(method: str, preset: str | Path) -> dict[str, Any]:

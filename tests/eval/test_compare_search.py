@@ -127,3 +127,14 @@ def test_standard_rows_and_variants(tmp_path):
     assert [r.name for r in select(rows, ["skill", "dino"])] == ["skill", "dino"]
     with pytest.raises(EvaluationError, match="not a row"):
         select(rows, ["mae"])
+
+
+@pytest.mark.parametrize("flag", ["--row", "--method"])  # --method: the old spelling, still read
+def test_compare_rows_are_picked_by_name_on_the_command_line(flag, tmp_path):
+    app = typer.Typer()
+    cli_eval.register(app)
+    result = CliRunner().invoke(app, ["compare", "--task", "shirt", "--out", str(tmp_path), flag, "mae",
+                                      "--budget", "cpu"])
+    assert result.exit_code != 0 and isinstance(result.exception, EvaluationError)
+    assert "--row 'mae' is not a row of this comparison" in str(result.exception)
+    assert not (tmp_path / "skill").exists()  # nothing was trained

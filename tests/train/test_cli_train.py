@@ -105,3 +105,20 @@ def test_unknown_method_is_a_clear_error(catalog, policy_file, tiny_preset, tmp_
     result = CliRunner().invoke(app(), ["train", "--data", str(catalog), "--policy", str(policy_file),
                                         "--preset", str(tiny_preset), "--out", str(tmp_path / "m"), "--method", "swav"])
     assert result.exit_code != 0 and "swav" in str(result.exception)
+
+
+def test_method_options_live_under_the_method_and_old_flat_keys_still_load(tmp_path):
+    cpu = TrainConfig.from_preset("cpu")
+    assert "koleo_weight" not in TrainConfig.field_names() and cpu.options.koleo_weight == 0.1
+    assert cpu.method_options["centering"] == "sinkhorn" and cpu.options.out_dim == 256
+    # a run folder written before DINO's fields moved to its options: flat keys, empty method_options
+    old = cpu.to_dict()
+    old.update(old.pop("method_options"), method_options={})
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(old))
+    loaded = RunDir(tmp_path).load_config()
+    assert loaded.method_options == cpu.method_options and loaded.to_dict() == cpu.to_dict()
+    # another method on a DINO preset does not inherit DINO's options
+    simclr = TrainConfig.from_preset("cpu", method="simclr")
+    assert set(simclr.method_options) == {"temperature", "proj_hidden_dim", "proj_dim", "gather_negatives"}
+    with pytest.raises(ConfigError, match=r"unknown option 'out_dim' for method 'simclr'"):
+        TrainConfig.from_preset("cpu", method="simclr", method_options={"out_dim": 8})
