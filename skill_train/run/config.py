@@ -106,7 +106,10 @@ class TrainConfig:
             theirs = _option_names(str(values.get("method", "dino")))
             values = {k: v for k, v in values.items() if k != "method_options" and k not in theirs}
         recipe = method_recipe(str(method), preset)
-        options = {**dict(values.get("method_options") or {}), **dict(recipe.pop("method_options", {}))}
+        given = values.get("method_options") or {}
+        if not isinstance(given, dict):
+            raise ConfigError(f"{source}: method_options = {given!r} is not valid (expected a mapping of options)")
+        options = {**given, **dict(recipe.pop("method_options", {}))}
         values.update(recipe)
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["method_options"] = {**options, **dict(overrides.get("method_options") or {})}
@@ -120,7 +123,7 @@ class TrainConfig:
         wins over the same option there).
         """
         names = set(cls.field_names())
-        values = _options_into_method_options(dict(values), names)
+        values = _options_into_method_options(dict(values), names, source)
         unknown = sorted(set(values) - names)
         if unknown:
             raise ConfigError(f"{source}: unknown key {unknown[0]!r} (valid keys: {', '.join(cls.field_names())})")
@@ -204,7 +207,7 @@ class TrainConfig:
             raise ConfigError(str(err)) from err
 
 
-def _options_into_method_options(values: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+def _options_into_method_options(values: dict[str, Any], fields: set[str], source: str) -> dict[str, Any]:
     """``values`` with top-level keys that are options of its method moved into ``method_options``."""
     from skill_train.methods import UnknownMethod
 
@@ -215,9 +218,12 @@ def _options_into_method_options(values: dict[str, Any], fields: set[str]) -> di
         option_names = _option_names(str(values.get("method", "dino")))
     except UnknownMethod:
         return values  # reported by validation, with the closest method name
+    given = values.get("method_options") or {}
+    if not isinstance(given, dict):
+        raise ConfigError(f"{source}: method_options = {given!r} is not valid (expected a mapping of options)")
     moved = {k: values.pop(k) for k in strays if k in option_names}
     if moved:
-        values["method_options"] = {**dict(values.get("method_options") or {}), **moved}
+        values["method_options"] = {**given, **moved}
     return values
 
 

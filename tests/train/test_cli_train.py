@@ -122,3 +122,10 @@ def test_method_options_live_under_the_method_and_old_flat_keys_still_load(tmp_p
     assert set(simclr.method_options) == {"temperature", "proj_hidden_dim", "proj_dim", "gather_negatives"}
     with pytest.raises(ConfigError, match=r"unknown option 'out_dim' for method 'simclr'"):
         TrainConfig.from_preset("cpu", method="simclr", method_options={"out_dim": 8})
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("method: dino\nmethod_options: 3\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml: method_options = 3 is not valid \(expected a mapping"):
+        TrainConfig.from_preset(bad)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump({**old, "method_options": 3, "out_dim": 8}))
+    with pytest.raises(ConfigError, match=r"method_options = 3 is not valid"):
+        RunDir(tmp_path).load_config()
