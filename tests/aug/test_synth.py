@@ -266,20 +266,3 @@ def test_default_catalog_is_built_once_in_the_cache(tmp_path, monkeypatch):
 
     monkeypatch.setattr(writer, "write_catalog", must_not_rebuild)
     assert default_catalog("curtains", products=5, size=48, seed=2) == path
-
-
-def test_cli_data_synth(tmp_path):
-    from typer.testing import CliRunner
-
-    from skill_train.cli import build_app
-
-    out = tmp_path / "shoes"
-    args = ["data", "synth", "--task", "shoes", "--products", "5", "--size", "48", "--out", str(out),
-            "--photos-min", "2", "--photos-max", "3", "--json"]
-    result = CliRunner().invoke(build_app(), args)
-    assert result.exit_code == 0, result.output
-    stats = json.loads(result.stdout)
-    assert stats["products"] == 5 and 10 <= stats["images"] <= 15 and stats["images_per_s"] > 0
-    assert {r["style"] for r in _rows(out)} <= set(SILHOUETTES["shoes"].attributes["style"])
-    again = CliRunner().invoke(build_app(), args)
-    assert again.exit_code != 0 and isinstance(again.exception, SynthError)
