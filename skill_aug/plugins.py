@@ -16,7 +16,7 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Generic, Iterable, TypeVar
 
 import pluggy
 
@@ -26,6 +26,7 @@ from skill_aug.spec import ProductType
 
 ENTRY_POINT_GROUP = "skill_aug"
 ALLOW_LIST_ENV = "SKILL_AUG_PLUGINS"
+R = TypeVar("R")
 
 
 @dataclass
@@ -289,7 +290,27 @@ def build_registry(
     return loader.collect()
 
 
-_REGISTRY: Registry | None = None
+class LazyRegistry(Generic[R]):
+    """A process-wide registry, built by ``build`` on first use (a plugin host's ``get_registry``)."""
+
+    def __init__(self, build: Callable[[], R]):
+        self._build = build
+        self._value: R | None = None
+
+    def get(self, check: bool = True) -> R:
+        """The registry; with ``check``, its first problem (``raise_problems()``) is raised."""
+        if self._value is None:
+            self._value = self._build()
+        if check:
+            self._value.raise_problems()  # type: ignore[attr-defined]
+        return self._value
+
+    def set(self, registry: R | None) -> None:
+        """Replace the registry (tests); ``None`` rebuilds it on next use."""
+        self._value = registry
+
+
+_REGISTRY: LazyRegistry[Registry] = LazyRegistry(build_registry)
 
 
 def get_registry(check: bool = True) -> Registry:
@@ -298,15 +319,9 @@ def get_registry(check: bool = True) -> Registry:
     With ``check`` (the default), a conflict between plugins or a misspelled hook raises
     :class:`PluginError`; ``skill-aug plugins`` passes ``check=False`` to list them instead.
     """
-    global _REGISTRY
-    if _REGISTRY is None:
-        _REGISTRY = build_registry()
-    if check:
-        _REGISTRY.raise_problems()
-    return _REGISTRY
+    return _REGISTRY.get(check)
 
 
 def set_registry(registry: Registry | None) -> None:
     """Replace the process-wide registry (tests); ``None`` reloads on next use."""
-    global _REGISTRY
-    _REGISTRY = registry
+    _REGISTRY.set(registry)

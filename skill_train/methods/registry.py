@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import pluggy
 
-from skill_aug.plugins import suggest
+from skill_aug.plugins import LazyRegistry, suggest
 from skill_train.methods import hookspecs
 from skill_train.methods.errors import MethodError, UnknownMethod
 
@@ -116,23 +116,17 @@ def build_registry(extra_plugins: Iterable[tuple[str, object]] = (), load_entry_
     return registry
 
 
-_REGISTRY: MethodRegistry | None = None
+_REGISTRY: LazyRegistry[MethodRegistry] = LazyRegistry(build_registry)
 
 
 def get_registry(check: bool = True) -> MethodRegistry:
     """The process-wide method registry, built on first use (``check``: raise on a conflict)."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        _REGISTRY = build_registry()
-    if check:
-        _REGISTRY.raise_problems()
-    return _REGISTRY
+    return _REGISTRY.get(check)
 
 
 def set_registry(registry: MethodRegistry | None) -> None:
     """Replace the process-wide registry (tests); ``None`` reloads on next use."""
-    global _REGISTRY
-    _REGISTRY = registry
+    _REGISTRY.set(registry)
 
 
 def method_names() -> list[str]:
