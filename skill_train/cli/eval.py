@@ -17,7 +17,6 @@ import typer
 from rich.console import Console
 
 
-
 def register(app: typer.Typer) -> None:
     """Add ``embed``, ``eval``, ``compare`` and ``search`` to the ``skill`` app."""
 
@@ -35,9 +34,10 @@ def register(app: typer.Typer) -> None:
         """Embed every photo of a catalogue with a trained run's backbone."""
         from skill_train.eval.embed import embed_run
         from skill_train.eval.from_run import open_catalog, run_catalog
+        from skill_train.run.folder import RunDir
 
         console = Console()
-        catalog = open_catalog(data or run_catalog(checkpoint))
+        catalog = open_catalog(data or run_catalog(RunDir(checkpoint).config_values()))
         table = embed_run(checkpoint, catalog, per_product=per_product, preprocess=not no_preprocess,
                           device=device, batch_size=batch_size, workers=workers)
         table.save(out)

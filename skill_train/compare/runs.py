@@ -26,7 +26,8 @@ from skill_train.eval.embeddings import EmbeddingTable
 from skill_train.eval.errors import EvaluationError
 from skill_train.eval.evaluate import EvalSettings, evaluate
 from skill_train.eval.report import write_json
-from skill_train.run.folder import RunDir, untrained_summary
+from skill_train.run.folder import RunDir
+from skill_train.run.log import run_summary
 
 #: TrainConfig fields that say how a run is executed, not what it learns; ignored when a
 #: finished run is checked against the comparison's budget.
@@ -73,7 +74,11 @@ def export_initialisation(cfg: Any, run_dir: Path) -> None:
     export_backbone(backbone, backbone_config(cfg.arch, policy.high_res_size, cfg.arch_overrides), run)
     run.write_config(cfg)
     run.write_policy(policy)  # embedded with the task's H, like SkiLL
-    run.write_summary(untrained_summary(run, cfg, str(resolve_device(cfg.device))))
+    run.write_summary(run_summary(
+        run, status="finished", method=None, arch=cfg.arch, steps=0, epochs_done=0.0, last={}, method_figures={},
+        images_per_s=0.0, train_time_s=0.0, wall_time_s=0.0, device=str(resolve_device(cfg.device)), world_size=1,
+        precision="fp32", knn={},
+    ))
 
 
 def ensure_trained(spec: RowSpec, cfg: Any, run_dir: Path, log: Callable[[str], None]) -> str:

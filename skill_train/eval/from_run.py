@@ -7,7 +7,7 @@ task as defaults, so evaluation scores products that training never saw.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from rich.console import Console
 
@@ -28,11 +28,8 @@ def open_catalog(data: str | None, fallback: str | None = None) -> Any:
     return Catalog.open(where)
 
 
-def run_catalog(run: Path | None) -> str | None:
-    """The catalogue a run trained on: its config's ``data``, else its task's synthetic catalogue."""
-    if run is None:
-        return None
-    cfg = RunDir(run).config_values()
+def run_catalog(cfg: Mapping[str, Any]) -> str | None:
+    """The catalogue a run trained on (``cfg``: its config values): its ``data``, else its task's synthetic catalogue."""
     if cfg.get("data"):
         return str(cfg["data"])
     if cfg.get("task"):
@@ -42,9 +39,9 @@ def run_catalog(run: Path | None) -> str | None:
     return None
 
 
-def run_defaults(run: Path | None) -> tuple[float | None, int | None, str | None]:
-    """The run's held-out fraction, seed and task (so eval tests on products training never saw)."""
-    cfg = RunDir(run).config_values() if run is not None else {}
+def run_defaults(cfg: Mapping[str, Any]) -> tuple[float | None, int | None, str | None]:
+    """The run's held-out fraction, seed and task, from its config values (so eval tests on products
+    training never saw)."""
     holdout = cfg.get("eval_holdout")
     return (float(holdout) if holdout else None), cfg.get("seed"), cfg.get("task")
 
@@ -70,15 +67,16 @@ def run_eval(
 
     if (checkpoint is None) == (embeddings is None):
         raise EvaluationError("give exactly one of --checkpoint RUN or --embeddings FILE.npz")
+    run_config = RunDir(checkpoint).config_values() if checkpoint is not None else {}
     if checkpoint is not None:
-        catalog = open_catalog(data or run_catalog(checkpoint))
+        catalog = open_catalog(data or run_catalog(run_config))
         table = embed_run(checkpoint, catalog, per_product=per_product, device=device, workers=workers)
     else:
         table = EmbeddingTable.load(embeddings)
         catalog = open_catalog(data, table.meta.get("data"))
         if per_product == "mean":
             table = table.mean_per_product()
-    run_fraction, run_seed, run_task = run_defaults(checkpoint)
+    run_fraction, run_seed, run_task = run_defaults(run_config)
     settings = EvalSettings(
         attributes=tuple(attributes) or None,
         task=task or run_task,

@@ -106,10 +106,7 @@ class TrainConfig:
             theirs = _option_names(str(values.get("method", "dino")))
             values = {k: v for k, v in values.items() if k != "method_options" and k not in theirs}
         recipe = method_recipe(str(method), preset)
-        given = values.get("method_options") or {}
-        if not isinstance(given, dict):
-            raise ConfigError(f"{source}: method_options = {given!r} is not valid (expected a mapping of options)")
-        options = {**given, **dict(recipe.pop("method_options", {}))}
+        options = {**_given_options(values, source), **dict(recipe.pop("method_options", {}))}
         values.update(recipe)
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["method_options"] = {**options, **dict(overrides.get("method_options") or {})}
@@ -211,6 +208,7 @@ def _options_into_method_options(values: dict[str, Any], fields: set[str], sourc
     """``values`` with top-level keys that are options of its method moved into ``method_options``."""
     from skill_train.methods import UnknownMethod
 
+    given = _given_options(values, source)
     strays = [k for k in values if k not in fields]
     if not strays:
         return values
@@ -218,13 +216,18 @@ def _options_into_method_options(values: dict[str, Any], fields: set[str], sourc
         option_names = _option_names(str(values.get("method", "dino")))
     except UnknownMethod:
         return values  # reported by validation, with the closest method name
-    given = values.get("method_options") or {}
-    if not isinstance(given, dict):
-        raise ConfigError(f"{source}: method_options = {given!r} is not valid (expected a mapping of options)")
     moved = {k: values.pop(k) for k in strays if k in option_names}
     if moved:
         values["method_options"] = {**given, **moved}
     return values
+
+
+def _given_options(values: dict[str, Any], source: str) -> dict[str, Any]:
+    """The ``method_options`` mapping of ``values`` (``{}`` when absent); anything else is a ConfigError."""
+    given = values.get("method_options") or {}
+    if not isinstance(given, dict):
+        raise ConfigError(f"{source}: method_options = {given!r} is not valid (expected a mapping of options)")
+    return given
 
 
 def _check_type(name: str, type_name: str, value: Any, source: str) -> Any:

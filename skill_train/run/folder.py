@@ -12,7 +12,6 @@ Every write is atomic (:mod:`skill_aug.atomic`): a reader never sees half a file
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -165,13 +164,3 @@ class RunDir:
         """The run under ``root`` whose checkpoint was written last, or None."""
         candidates = sorted(Path(root).glob(f"*/{cls.CHECKPOINT}"), key=lambda p: p.stat().st_mtime)
         return cls(candidates[-1].parent) if candidates else None
-
-
-def untrained_summary(run: RunDir, cfg: "TrainConfig", device: str) -> dict[str, Any]:
-    """The summary of a run folder that holds a backbone at its seeded initialisation (no steps taken)."""
-    return {
-        "run_dir": str(run), "status": "finished", "method": None, "arch": cfg.arch, "steps": 0,
-        "epochs_done": 0.0, "final_loss": math.nan, "final_stats": {}, "images_per_s": 0.0,
-        "train_time_s": 0.0, "wall_time_s": 0.0, "device": device, "world_size": 1, "precision": "fp32",
-        "knn": {},
-    }

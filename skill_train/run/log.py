@@ -1,4 +1,4 @@
-"""What a run shows and records: the progress bar, ``metrics.jsonl`` and the summary table.
+"""What a run shows and records: the progress bar, ``metrics.jsonl``, the summary and its table.
 
 Only rank 0 creates these; other ranks get a :class:`RunLog` with ``enabled=False``.
 """
@@ -118,6 +118,30 @@ class Throughput:
     def steady(self) -> float:
         """Images/s over the counted steps (0 before any)."""
         return self.images / self.seconds if self.seconds > 0 else 0.0
+
+
+#: Keys of a step's record that are the run's own, not the method's statistics.
+STEP_KEYS = {"step", "epoch", "loss", "lr", "wd", "images_per_s"}
+
+
+def run_summary(
+    run: RunDir, *, status: str, method: str | None, arch: str, steps: int, epochs_done: float,
+    last: dict[str, Any], method_figures: dict[str, float], images_per_s: float, train_time_s: float,
+    wall_time_s: float, device: str, world_size: int, precision: str, knn: dict[str, Any],
+) -> dict[str, Any]:
+    """The run's ``summary.json``: its status, the last step's loss and method statistics (``last``),
+    the method's own figures (``Method.summary``), throughput, times, where it ran and the k-NN check.
+
+    A run folder holding an untrained backbone (``method`` None, no steps) has the same keys.
+    """
+    return {
+        "run_dir": str(run), "status": status, "method": method, "arch": arch, "steps": steps,
+        "epochs_done": epochs_done, "final_loss": last.get("loss", float("nan")),
+        "final_stats": {k: v for k, v in last.items() if k not in STEP_KEYS},
+        **method_figures,
+        "images_per_s": images_per_s, "train_time_s": train_time_s, "wall_time_s": wall_time_s,
+        "device": device, "world_size": world_size, "precision": precision, "knn": knn,
+    }
 
 
 def summary_tables(summary: dict[str, Any]) -> list[Table]:

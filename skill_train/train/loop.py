@@ -40,7 +40,7 @@ from skill_train.run.checkpoint import (
 from skill_train.run.config import ConfigError, TrainConfig
 from skill_train.run.export import export_backbone
 from skill_train.run.folder import RUNS_ROOT, RunDir
-from skill_train.run.log import RunLog, Throughput, summary_tables
+from skill_train.run.log import RunLog, Throughput, run_summary, summary_tables
 from skill_train.schedules import cosine_schedule, scaled_lr
 from skill_train.train.build import build_method, initial_backbone
 from skill_train.train.data import TrainData, prepare_data
@@ -158,7 +158,6 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
     device = ctx.device
     data = prepare_data(cfg, ctx)
     run = _run_dir(cfg, cfg.task or data.policy.task, ctx)
-    run_dir = run.path
     resume_state = load_checkpoint(run.checkpoint) if cfg.resume else None
 
     spe = data.steps_per_epoch
@@ -213,15 +212,15 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
     if ctx.is_main:
         run.write_config(cfg)
         run.write_policy(data.policy)
-    log = RunLog(run_dir, total_steps, start_step, enabled=ctx.is_main, stat=method.progress_stat)
-    log.print(_header(cfg, data, ctx, run_dir, total_steps, start_step, precision))
+    log = RunLog(run.path, total_steps, start_step, enabled=ctx.is_main, stat=method.progress_stat)
+    log.print(_header(cfg, data, ctx, run.path, total_steps, start_step, precision))
 
     throughput = Throughput()
     last: dict[str, Any] = {}
     stop_at = min(total_steps, cfg.max_steps) if cfg.max_steps else total_steps
     status = "finished" if stop_at == total_steps else f"stopped at --max-steps {cfg.max_steps}"
     if start_step >= stop_at:
-        raise ConfigError(f"{run_dir} is already at step {start_step} of {stop_at}: nothing left to train "
+        raise ConfigError(f"{run} is already at step {start_step} of {stop_at}: nothing left to train "
                           f"(raise --epochs or --max-steps)")
     try:
         with StopRequest() as stop:
@@ -271,7 +270,7 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
                     log.step(last)
                     if stop_requested:
                         save(step + 1)
-                        raise TrainingInterrupted(run_dir, step + 1)
+                        raise TrainingInterrupted(run.path, step + 1)
                 save(min((epoch + 1) * spe, stop_at))
                 throughput.restart_clock()
     finally:
@@ -314,18 +313,12 @@ def _finish(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, me
         knn = {"k": cfg.knn_k, "temperature": cfg.knn_temperature, "group_by": data.split.group_by,
                "train_products": len(data.split.train), "test_products": len(data.split.test),
                "photos_per_product": 2, "attributes": trained}
-    step_keys = {"step", "epoch", "loss", "lr", "wd", "images_per_s"}
-    summary = {
-        "run_dir": str(run), "status": status, "method": cfg.method, "arch": cfg.arch, "steps": steps_done,
-        "epochs_done": steps_done / spe, "final_loss": last.get("loss", float("nan")),
-        "final_stats": {k: v for k, v in last.items() if k not in step_keys},
-        **method.summary(last),  # DINO: ln K, the teacher's entropy and the KL beside the loss
-    }
-    summary |= {
-        "images_per_s": throughput.steady, "train_time_s": train_seconds,
-        "wall_time_s": time.perf_counter() - wall_start, "device": str(ctx.device), "world_size": ctx.world_size,
-        "precision": precision, "knn": knn,
-    }
+    summary = run_summary(
+        run, status=status, method=cfg.method, arch=cfg.arch, steps=steps_done, epochs_done=steps_done / spe,
+        last=last, method_figures=method.summary(last),  # DINO: ln K, the teacher's entropy and the KL
+        images_per_s=throughput.steady, train_time_s=train_seconds, wall_time_s=time.perf_counter() - wall_start,
+        device=str(ctx.device), world_size=ctx.world_size, precision=precision, knn=knn,
+    )
     run.write_summary(summary)
     for table in summary_tables(summary):
         Console().print(table)

@@ -58,6 +58,11 @@ def test_compare_trains_evaluates_and_writes_the_report(setup):
     assert cv2.imread(str(out / "map.png")).shape[0] > 2 * 320  # one row of panels per method
     # the untrained row is the trained row's starting point: same architecture, same seed
     assert yaml.safe_load((out / "random-init" / "config.yaml").read_text())["arch_overrides"]["embed_dim"] == 32
+    # and its summary is a run's summary (the same keys but DINO's own figures), with no steps taken
+    untrained = json.loads((out / "random-init" / "summary.json").read_text())
+    trained = json.loads((out / "skill" / "summary.json").read_text())
+    assert set(untrained) == set(trained) - {"uniform_loss", "final_teacher_entropy", "final_kl"}
+    assert (untrained["status"], untrained["steps"], untrained["method"]) == ("finished", 0, None)
 
 
 def test_compare_reuses_finished_runs_and_checks_the_budget(setup):

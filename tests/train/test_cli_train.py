@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import torch
 import typer
 import yaml
 from rich.console import Console
@@ -129,3 +132,25 @@ def test_method_options_live_under_the_method_and_old_flat_keys_still_load(tmp_p
     (tmp_path / "config.yaml").write_text(yaml.safe_dump({**old, "method_options": 3, "out_dim": 8}))
     with pytest.raises(ConfigError, match=r"method_options = 3 is not valid"):
         RunDir(tmp_path).load_config()
+
+
+def _skill_train(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "skill_train", "train", *args], capture_output=True, text=True,
+                          timeout=180, cwd=tmp_path)
+
+
+def test_bad_method_options_and_devices_are_one_line_on_the_command_line(tmp_path):
+    from skill_train.models.device import DeviceError, resolve_device
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("method: dino\nmethod_options: 3\n")
+    cases = [(["--preset", str(bad)], f"error: {bad}: method_options = 3 is not valid (expected a mapping of options)")]
+    if not torch.cuda.is_available():
+        cases.append((["--device", "cuda"], "error: --device cuda: no CUDA device is available here (use --device cpu)"))
+    for args, line in cases:
+        proc = _skill_train(tmp_path, "--task", "curtains", "--out", str(tmp_path / "run"), *args)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+        assert line in proc.stdout + proc.stderr
+        assert not (tmp_path / "run").exists()  # nothing written
+    with pytest.raises(DeviceError, match=r"--device 'gpu0' is not a device \(cpu, cuda, cuda:N or auto\)"):
+        resolve_device("gpu0")

@@ -415,3 +415,29 @@ def test_no_registered_methods_says_why(monkeypatch):
             load_method("dino")
     finally:
         set_registry(previous)
+
+
+class _MisspelledHook:
+    @staticmethod
+    @hookimpl
+    def register_method(register):  # the hook is register_methods
+        register("vicreg", "x:VICReg", "")
+
+
+class _SecondDINO:
+    @staticmethod
+    @hookimpl
+    def register_methods(register):
+        register("dino", "skill_train.methods.simclr:SimCLR", "another dino")
+
+
+def test_a_broken_method_plugin_is_reported_and_a_clash_names_both_plugins():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        registry = build_registry([("typo", _MisspelledHook()), ("clash", _SecondDINO())])
+    assert [plugin for plugin, _ in registry.failures] == ["typo"]
+    assert "register_method" in registry.failures[0][1] and any("'typo'" in str(w.message) for w in caught)
+    assert {"dino", "simclr", "byol"} <= set(registry.methods)  # the other plugins still load
+    assert registry.methods["dino"].plugin == "skill_train_methods"  # the first registration is kept
+    with pytest.raises(MethodError, match="method 'dino' is registered by two plugins: 'skill_train_methods' and 'clash'"):
+        registry.raise_problems()
