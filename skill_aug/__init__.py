@@ -15,7 +15,7 @@ import os
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 
 from skill_aug.hookspecs import hookimpl  # noqa: E402
-from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ProductType, ViewGroup  # noqa: E402
+from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ProductType, Silhouette, ViewGroup  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -26,6 +26,7 @@ __all__ = [
     "Policy",
     "PolicySpec",
     "ProductType",
+    "Silhouette",
     "ViewGroup",
     "hookimpl",
     "load_policy",

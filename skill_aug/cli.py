@@ -6,7 +6,7 @@ Commands are thin: each calls library functions that the tests also call directl
 from __future__ import annotations
 
 import json
-import sys
+import re
 import warnings
 from pathlib import Path
 from typing import Any, List, Optional
@@ -14,15 +14,20 @@ from typing import Any, List, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
+from skill_aug.console import add_debug_option, run_cli
 from skill_aug.errors import PolicyError, SkillAugError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 
 
 def _console() -> Console:
-    return Console()
+    console = Console()
+    if not console.is_terminal:  # piped or redirected: no terminal width to fit, so don't cut at 80
+        console.width = max(console.width, 160)
+    return console
 
 
 def _policy_from(policy: Optional[str], task: Optional[str]):
@@ -62,6 +67,22 @@ def _generated_photos(task: Optional[str], seed: int) -> list:
     return photos
 
 
+def _file_stem(name: str) -> str:
+    """``name`` as one file name in the working folder: a policy's name may not pick a path."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "policy"
+    return stem[:100]
+
+
+def _first_line(doc: str | None) -> str:
+    """The first sentence-bearing line of a docstring (what `ops` shows beside a name)."""
+    return next((line.strip() for line in (doc or "").splitlines() if line.strip()), "")
+
+
+def _name_column(table: Table, header: str, values: list[str]) -> None:
+    """A column that never cuts a name: as wide as its longest value, never wrapped."""
+    table.add_column(header, no_wrap=True, min_width=max([len(header), *map(len, values)]))
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -77,6 +98,7 @@ def build_app() -> typer.Typer:
     app = typer.Typer(name="skill-aug", no_args_is_help=True, add_completion=False,
                       pretty_exceptions_enable=False,
                       help="SkiLL augmentation policies: preview, validate, show; plugins and ops.")
+    add_debug_option(app)
 
     @app.command()
     def preview(
@@ -92,7 +114,7 @@ def build_app() -> typer.Typer:
 
         pol = _policy_from(policy, task)
         photos = _read_photos(list(image)) if image else _generated_photos(pol.task, seed)
-        target = out or Path(f"preview-{pol.spec.name}.png")
+        target = out or Path(f"preview-{_file_stem(pol.spec.name)}.png")
         write_preview(pol, photos, target, samples=samples, seed=seed)
         typer.echo(str(target))
 
@@ -104,11 +126,13 @@ def build_app() -> typer.Typer:
 
         registry = get_registry()
         problems: list[str] = []
-        for path in policies:
+        for path in policies:  # every file is checked, whatever happens to the one before
             try:
                 resolve_policy_file(path, registry)
             except PolicyError as err:
                 problems += err.problems
+            except SkillAugError as err:
+                problems.append(f"{path}: {err}")
         for line in problems:
             typer.echo(line, err=True)
         if problems:
@@ -150,48 +174,53 @@ def build_app() -> typer.Typer:
 
     @app.command()
     def plugins(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-        """Loaded plugins with what they register, and plugins that failed, with the reason."""
+        """Enabled plugins with what they register; disabled ones and name clashes, with the reason."""
         from skill_aug.plugins import get_registry
 
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # failures are listed below instead
-            reg = get_registry(check=False)
-        loaded = [vars(p) for p in reg.plugins.values()
-                  if p.name not in {f.name for f in reg.failures}]
+            warnings.simplefilter("ignore")  # the disabled plugins are listed below instead
+            reg = get_registry()
+        enabled = [vars(p) for p in reg.plugins.values()]
         failed = [vars(f) for f in reg.failures]
+        clashes = [c.message() for c in reg.clashes.values()]
         if as_json:
-            typer.echo(json.dumps({"plugins": loaded, "failed": failed, "problems": reg.problems}, indent=2))
+            typer.echo(json.dumps({"plugins": enabled, "failed": failed, "clashes": clashes}, indent=2))
             return
         table = Table(title="skill_aug plugins")
-        for col in ("plugin", "distribution", "version", "product types", "ops"):
-            table.add_column(col)
-        for p in loaded:
+        _name_column(table, "plugin", [p["name"] for p in enabled])
+        _name_column(table, "distribution", [p["distribution"] for p in enabled])
+        table.add_column("version")
+        for col in ("product types", "ops", "silhouettes"):
+            table.add_column(col, overflow="fold")
+        for p in enabled:
             table.add_row(p["name"], p["distribution"], p["version"], ", ".join(p["product_types"]),
-                          ", ".join(p["ops"]))
+                          ", ".join(p["ops"]), ", ".join(p["silhouettes"]))
         console = _console()
         console.print(table)
         for f in failed:
-            console.print(f"[red]failed[/] {f['name']} ({f['distribution']}): {f['reason']}")
-        for problem in reg.problems:
-            if not any(problem == f["reason"] for f in failed):
-                console.print(f"[red]problem[/] {problem}")
+            console.print(Text("disabled ", style="red") + Text(f"{f['name']} ({f['distribution']}): {f['reason']}"))
+        for clash in clashes:
+            console.print(Text("clash ", style="red") + Text(clash))
 
     @app.command()
     def ops(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-        """Every op a policy may name, where it comes from and its parameters."""
+        """Every op a policy may name: where it comes from, what it does, its parameters."""
         from skill_aug.plugins import get_registry
 
         reg = get_registry()
-        rows = [{"name": o.name, "source": o.source, "params": _jsonable(o.params)}
+        rows = [{"name": o.name, "source": o.source, "doc": _first_line(o.cls.__doc__),
+                 "params": _jsonable(o.params)}
                 for o in sorted(reg.ops.values(), key=lambda o: (o.source.startswith("alb"), o.name))]
         if as_json:
             typer.echo(json.dumps(rows, indent=2))
             return
         table = Table(title=f"{len(rows)} ops")
-        for col in ("op", "from", "parameters (default)"):
-            table.add_column(col)
+        _name_column(table, "op", [r["name"] for r in rows])
+        table.add_column("from", overflow="fold")
+        table.add_column("what it does", overflow="fold", ratio=2)
+        table.add_column("parameters (default)", overflow="fold", ratio=2)
         for row in rows:
-            table.add_row(row["name"], row["source"],
+            table.add_row(row["name"], row["source"], row["doc"],
                           ", ".join(f"{k}={v}" for k, v in row["params"].items()))
         _console().print(table)
 
@@ -211,13 +240,5 @@ def build_app() -> typer.Typer:
 
 
 def main() -> None:
-    """Console-script entry point: one-line errors, non-zero exit, no traceback."""
-    try:
-        build_app()(standalone_mode=True)
-    except PolicyError as err:
-        for line in err.problems:
-            typer.echo(line, err=True)
-        sys.exit(1)
-    except SkillAugError as err:
-        typer.secho(f"error: {err}", fg="red", err=True)
-        sys.exit(2)
+    """Console-script entry point: one-line errors and warnings, no traceback without --debug."""
+    run_cli(build_app, prog_name="skill-aug")

@@ -39,3 +39,12 @@ def register_ops(register: Callable[[type], None]) -> None:
     or ``DualTransform``) and store every ``__init__`` argument under its own name, so that
     policies can name it and ``A.save``/``A.load`` round-trip it.
     """
+
+
+@hookspec
+def register_silhouettes(register: Callable[[Any], None]) -> None:
+    """Register synthetic product shapes: call ``register(Silhouette(...))`` for each.
+
+    A product type names one in ``ProductType.silhouette``; ``skill data synth --task`` and
+    ``skill-aug preview --task`` then draw its products with it instead of a generic shape.
+    """

@@ -1,8 +1,9 @@
 """The plugin host: loads ``skill_aug`` entry points and records who registered what.
 
-Built-in product types and ops arrive through the very same entry points a third party
-uses; this module has no special case for them. Loading is lazy (first use), idempotent,
-survives a plugin that fails to import (a warning naming it) and records provenance.
+Built-in product types, ops and silhouettes arrive through the very same entry points a
+third party uses; this module has no special case for them. Loading is lazy (first use) and
+isolating (:mod:`skill_aug.plugin_host`): a broken plugin is disabled with one warning line,
+a name two plugins register is kept by neither, and everything else keeps working.
 
 ``SKILL_AUG_PLUGINS`` (comma-separated entry-point names) limits which plugins load;
 set it to an empty string to load none.
@@ -10,23 +11,36 @@ set it to an empty string to load none.
 
 from __future__ import annotations
 
-import difflib
 import inspect
-import os
-import warnings
+import types
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Callable, Generic, Iterable, TypeVar
-
-import pluggy
 
 from skill_aug import hookspecs
 from skill_aug.errors import PluginError, UnknownProductType
-from skill_aug.spec import ProductType
+from skill_aug.plugin_host import (
+    Claims,
+    Clash,
+    InvalidRegistration,
+    LoadedPlugin,
+    PluginFailure,
+    load_plugins,
+    suggest,
+)
+from skill_aug.spec import OpSpec, ProductType, Silhouette
 
 ENTRY_POINT_GROUP = "skill_aug"
 ALLOW_LIST_ENV = "SKILL_AUG_PLUGINS"
 R = TypeVar("R")
+
+# Hooks of the trainer's plugin host, and where a plugin implementing one here belongs.
+_TRAINER_HOOKS = {"register_methods": "a skill_train hook: publish the plugin in the entry-point "
+                                      "group skill_train instead (docs/methods.md)"}
+
+__all__ = [
+    "ALLOW_LIST_ENV", "OpInfo", "PluginFailure", "PluginInfo", "Registry", "blame_plugin",
+    "build_registry", "get_registry", "make_op", "set_registry", "suggest",
+]
 
 
 @dataclass
@@ -39,15 +53,12 @@ class PluginInfo:
     module: str
     product_types: list[str] = field(default_factory=list)
     ops: list[str] = field(default_factory=list)
+    silhouettes: list[str] = field(default_factory=list)
 
-
-@dataclass(frozen=True)
-class PluginFailure:
-    """A plugin that could not be used, and why (shown by ``skill-aug plugins``)."""
-
-    name: str
-    distribution: str
-    reason: str
+    def label(self) -> str:
+        """``plugin 'lamps' (skill-plugin-lamps 0.1.0)``."""
+        origin = " ".join(part for part in (self.distribution, self.version) if part)
+        return f"plugin {self.name!r} ({origin or self.module})"
 
 
 @dataclass(frozen=True)
@@ -96,198 +107,183 @@ def make_op(cls: type, params: dict[str, Any]) -> Any:
 
     A few 2.0.8 transforms (e.g. ``RandomRotate90``) reject ``strict`` itself; for them the
     policy validator has already checked every argument name against the signature.
+    ``ValueError``/``TypeError`` mean bad arguments and pass through for the validator to
+    explain; anything else a plugin's constructor raises is a :class:`PluginError` naming it.
     """
     try:
-        return cls(**params, strict=True)
-    except TypeError as err:
-        if "'strict'" not in str(err):
-            raise
-        return cls(**params)
+        try:
+            return cls(**params, strict=True)
+        except TypeError as err:
+            if "'strict'" not in str(err):
+                raise
+            return cls(**params)
+    except (ValueError, TypeError):
+        raise
+    except Exception as err:
+        origin = blame_plugin(err) or f"op {cls.__name__}"
+        raise PluginError(f"{origin} could not build op {cls.__name__}: {type(err).__name__}: {err}") from err
 
 
 class Registry:
-    """Everything the loaded plugins registered, each tagged with the plugin that did it."""
+    """Everything the enabled plugins registered, each tagged with the plugin that did it.
+
+    A name registered by two plugins is in :attr:`clashes`, not in ``product_types``, ``ops``
+    or ``silhouettes``; :meth:`product_type` and :meth:`missing` explain it when it is used.
+    """
 
     def __init__(self) -> None:
         self.plugins: dict[str, PluginInfo] = {}
         self.failures: list[PluginFailure] = []
-        self.problems: list[str] = []
+        self.clashes: dict[tuple[str, str], Clash] = {}
         self.product_types: dict[str, ProductType] = {}
         self.product_type_sources: dict[str, str] = {}
         self.ops: dict[str, OpInfo] = _albumentations_ops()
+        self.silhouettes: dict[str, Silhouette] = {}
+        self.silhouette_sources: dict[str, str] = {}
 
     def product_type(self, name: str) -> ProductType:
         """The registered product type ``name``, or an error suggesting the closest one."""
         try:
             return self.product_types[name]
         except KeyError:
-            raise UnknownProductType(
-                f"unknown product type {name!r} ({suggest(name, self.product_types)})"
-            ) from None
+            clash = self.clashes.get(("product type", name))
+            if clash is not None:
+                raise PluginError(clash.message()) from None
+            raise UnknownProductType(self.missing("product type", name)) from None
 
     def op_class(self, name: str) -> type:
         """The transform class a policy op name refers to."""
         return self.ops[name].cls
 
-    def raise_problems(self) -> None:
-        """Raise the first registry conflict or hook misspelling, if any."""
-        if self.problems:
-            raise PluginError(self.problems[0])
+    def missing(self, kind: str, name: str) -> str:
+        """Why ``name`` is not a registered ``kind`` ("product type", "op", "silhouette")."""
+        clash = self.clashes.get((kind, name))
+        if clash is not None:
+            return clash.message()
+        known = {"product type": self.product_types, "op": self.ops,
+                 "silhouette": self.silhouettes}[kind]
+        return f"unknown {kind} {name!r} ({suggest(name, known)})"
+
+    def plugin_of(self, module: str) -> PluginInfo | None:
+        """The enabled plugin whose module is ``module`` or a package above it."""
+        for info in self.plugins.values():
+            if module == info.module or module.startswith(info.module + "."):
+                return info
+        return None
 
 
-def suggest(name: str, choices: Iterable[str]) -> str:
-    """A short hint: 'did you mean X?' when close, else the valid choices."""
-    choices = sorted(choices)
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean {close[0]}?"
-    if len(choices) <= 12:
-        return "valid: " + ", ".join(choices)
-    return f"{len(choices)} valid names; `skill-aug ops` lists them"
+def blame_plugin(err: BaseException) -> str | None:
+    """``plugin 'x' (dist 1.0)``: the plugin whose code raised ``err`` (innermost frame), if any.
+
+    Looks only at a registry already built; naming a culprit must not load plugins again.
+    """
+    registry = _REGISTRY.peek()
+    if registry is None:
+        return None
+    culprit = None
+    tb = err.__traceback__
+    while tb is not None:
+        info = registry.plugin_of(tb.tb_frame.f_globals.get("__name__", ""))
+        if info is not None:
+            culprit = info
+        tb = tb.tb_next
+    return culprit.label() if culprit is not None else None
 
 
-def _distribution(ep: EntryPoint) -> tuple[str, str]:
-    dist = getattr(ep, "dist", None)
-    if dist is None:
-        return "unknown", ""
-    return dist.metadata["Name"], dist.version
+def _check_op(cls: Any) -> str:
+    from albumentations.core.transforms_interface import BasicTransform
+
+    if not (isinstance(cls, type) and issubclass(cls, BasicTransform)):
+        raise InvalidRegistration(f"register_ops expects an albumentations transform class, got {cls!r}")
+    return cls.__name__
 
 
-def _allowed(name: str) -> bool:
-    allow = os.environ.get(ALLOW_LIST_ENV)
-    if allow is None:
-        return True
-    return name in {item.strip() for item in allow.split(",") if item.strip()}
+def _check_product_type(product_type: Any) -> str:
+    if not isinstance(product_type, ProductType):
+        raise InvalidRegistration(f"register_product_types expects a skill_aug.ProductType, got {product_type!r}")
+    if not isinstance(product_type.name, str) or not product_type.name.strip():
+        raise InvalidRegistration(f"a product type needs a non-empty name, got {product_type.name!r}")
+    for stage in ("local_set", "preprocess"):
+        for op in getattr(product_type, stage):
+            if not isinstance(op, OpSpec):
+                raise InvalidRegistration(f"product type {product_type.name!r}: {stage} holds {op!r}, "
+                                          "not a skill_aug.OpSpec")
+    if not isinstance(product_type.silhouette, str):
+        raise InvalidRegistration(f"product type {product_type.name!r}: silhouette must be a name, "
+                                  f"got {product_type.silhouette!r}")
+    return product_type.name
 
 
-def _new_manager() -> pluggy.PluginManager:
-    pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
-    pm.add_hookspecs(hookspecs)
-    return pm
+def _check_silhouette(silhouette: Any) -> str:
+    if not isinstance(silhouette, Silhouette):
+        raise InvalidRegistration(f"register_silhouettes expects a skill_aug.Silhouette, got {silhouette!r}")
+    if not callable(silhouette.draw):
+        raise InvalidRegistration(f"silhouette {silhouette.name!r}: draw must be callable")
+    return silhouette.name
 
 
-class _Loader:
-    """Registers plugin objects on a manager and collects what their hooks register."""
-
-    def __init__(self) -> None:
-        self.pm = _new_manager()
-        self.registry = Registry()
-
-    def add(self, name: str, plugin: object, distribution: str = "", version: str = "") -> None:
-        module = getattr(plugin, "__name__", type(plugin).__name__)
-        try:
-            self.pm.register(plugin, name=name)
-        except Exception as err:  # a bad hookimpl signature
-            self._fail(name, distribution, f"{type(err).__name__}: {err}")
-            return
-        try:
-            # A hook implemented under a name no spec declares (a typo) is an error.
-            self.pm.check_pending()
-        except pluggy.PluginValidationError as err:
-            self.pm.unregister(plugin)
-            hook = next((h for h in _hook_names_of(plugin) if not hasattr(hookspecs, h)), "?")
-            problem = (
-                f"plugin {name!r} ({distribution or module}) implements unknown hook {hook!r} "
-                f"({suggest(hook, _hook_names())})"
-            )
-            self.registry.problems.append(problem)
-            self._fail(name, distribution, problem)
-            return
-        self.registry.plugins[name] = PluginInfo(name, distribution, version, module)
-
-    def _fail(self, name: str, distribution: str, reason: str) -> None:
-        self.registry.failures.append(PluginFailure(name, distribution, reason))
-        warnings.warn(f"skill_aug plugin {name!r} ({distribution}) failed to load: {reason}",
-                      stacklevel=3)
-
-    def collect(self) -> Registry:
-        """Call every hook implementation one plugin at a time, tagging what it registers."""
-        reg = self.registry
-        for hook_name, register_for in (
-            ("register_ops", self._register_op),
-            ("register_product_types", self._register_product_type),
-        ):
-            for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
-                plugin_name = impl.plugin_name
-                try:
-                    impl.function(*[register_for(plugin_name) for _ in impl.argnames])
-                except Exception as err:
-                    self._fail(plugin_name, reg.plugins[plugin_name].distribution,
-                               f"{hook_name} raised {type(err).__name__}: {err}")
-        return reg
-
-    def _register_op(self, plugin: str) -> Callable[[type], None]:
-        def register(cls: type) -> None:
-            from albumentations.core.transforms_interface import BasicTransform
-
-            reg = self.registry
-            if not (isinstance(cls, type) and issubclass(cls, BasicTransform)):
-                raise TypeError(f"register_ops expects an albumentations transform class, got {cls!r}")
-            name = cls.__name__
-            if name in reg.ops and reg.ops[name].cls is not cls:
-                reg.problems.append(
-                    f"op {name!r} is registered twice: by {reg.ops[name].source} and by plugin "
-                    f"{plugin!r} ({reg.plugins[plugin].distribution})"
-                )
-                return
-            reg.ops[name] = OpInfo(name, cls, f"plugin {plugin}", _op_params(cls))
-            reg.plugins[plugin].ops.append(name)
-
-        return register
-
-    def _register_product_type(self, plugin: str) -> Callable[[ProductType], None]:
-        def register(product_type: ProductType) -> None:
-            reg = self.registry
-            if not isinstance(product_type, ProductType):
-                raise TypeError(f"register_product_types expects a ProductType, got {product_type!r}")
-            name = product_type.name
-            if name in reg.product_types:
-                first = reg.product_type_sources[name]
-                reg.problems.append(
-                    f"product type {name!r} is registered by two plugins: {first!r} "
-                    f"(distribution {reg.plugins[first].distribution}) and {plugin!r} "
-                    f"(distribution {reg.plugins[plugin].distribution}); uninstall one or "
-                    f"limit plugins with {ALLOW_LIST_ENV}"
-                )
-                return
-            reg.product_types[name] = product_type
-            reg.product_type_sources[name] = plugin
-            reg.plugins[plugin].product_types.append(name)
-
-        return register
-
-
-def _hook_names() -> list[str]:
-    return [n for n in dir(hookspecs) if n.startswith("register_")]
-
-
-def _hook_names_of(plugin: object) -> list[str]:
-    """Names of the functions ``plugin`` marked with ``@hookimpl``."""
-    return [
-        attr for attr in dir(plugin)
-        if getattr(getattr(plugin, attr, None), f"{ENTRY_POINT_GROUP}_impl", None) is not None
-    ]
+# hook name -> (kind of thing, its check returning the name it is registered under)
+_HOOKS: dict[str, tuple[str, Callable[[Any], str]]] = {
+    "register_ops": ("op", _check_op),
+    "register_product_types": ("product type", _check_product_type),
+    "register_silhouettes": ("silhouette", _check_silhouette),
+}
 
 
 def build_registry(
     extra_plugins: Iterable[tuple[str, object]] = (), load_entry_points: bool = True
 ) -> Registry:
     """Load the installed entry points (unless told not to) plus ``extra_plugins``."""
-    loader = _Loader()
-    if load_entry_points:
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            if not _allowed(ep.name):
-                continue
-            dist, version = _distribution(ep)
-            try:
-                plugin = ep.load()
-            except Exception as err:
-                loader._fail(ep.name, dist, f"import failed: {type(err).__name__}: {err}")
-                continue
-            loader.add(ep.name, plugin, dist, version)
-    for name, plugin in extra_plugins:
-        loader.add(name, plugin, "local", "")
-    return loader.collect()
+    found = load_plugins(ENTRY_POINT_GROUP, hookspecs, ALLOW_LIST_ENV, extra_plugins,
+                         load_entry_points, moved_hooks=_TRAINER_HOOKS, warning_prefix="skill_aug")
+    reg = Registry()
+    claims = {kind: Claims[tuple[str, Any]](kind, ALLOW_LIST_ENV) for kind, _ in _HOOKS.values()}
+    for loaded in list(found.plugins.values()):
+        staged: list[tuple[str, str, Any]] = []
+        ok = all(found.call(hook, loaded.name, _stager(kind, check, staged))
+                 for hook, (kind, check) in _HOOKS.items())
+        clash = next((f"op {name!r} has the name of albumentations' own {name}; rename the class"
+                      for kind, name, _ in staged if kind == "op" and name in reg.ops), None)
+        if ok and clash:
+            found.disable(loaded.name, clash)
+            ok = False
+        if not ok:
+            continue
+        reg.plugins[loaded.name] = PluginInfo(loaded.name, loaded.distribution, loaded.version, loaded.module)
+        for kind, name, value in staged:
+            claims[kind].claim(name, loaded.label(), (loaded.name, value))
+    reg.failures = list(found.failures)
+    for kind, claim in claims.items():
+        kept, clashes = claim.settled()
+        reg.clashes.update({(kind, name): c for name, c in clashes.items()})
+        for name, (_, (plugin, value)) in kept.items():
+            _install(reg, kind, name, plugin, value)
+    return reg
+
+
+def _stager(kind: str, check: Callable[[Any], str], staged: list) -> Callable[[], Callable[[Any], None]]:
+    def make_register() -> Callable[[Any], None]:
+        def register(value: Any) -> None:
+            staged.append((kind, check(value), value))
+
+        return register
+
+    return make_register
+
+
+def _install(reg: Registry, kind: str, name: str, plugin: str, value: Any) -> None:
+    info = reg.plugins[plugin]
+    if kind == "op":
+        reg.ops[name] = OpInfo(name, value, f"plugin {plugin}", _op_params(value))
+        info.ops.append(name)
+    elif kind == "product type":
+        reg.product_types[name] = value
+        reg.product_type_sources[name] = plugin
+        info.product_types.append(name)
+    else:
+        reg.silhouettes[name] = value
+        reg.silhouette_sources[name] = plugin
+        info.silhouettes.append(name)
 
 
 class LazyRegistry(Generic[R]):
@@ -297,12 +293,14 @@ class LazyRegistry(Generic[R]):
         self._build = build
         self._value: R | None = None
 
-    def get(self, check: bool = True) -> R:
-        """The registry; with ``check``, its first problem (``raise_problems()``) is raised."""
+    def get(self) -> R:
+        """The registry, built now if this is its first use."""
         if self._value is None:
             self._value = self._build()
-        if check:
-            self._value.raise_problems()  # type: ignore[attr-defined]
+        return self._value
+
+    def peek(self) -> R | None:
+        """The registry if it has been built, else ``None`` (never builds it)."""
         return self._value
 
     def set(self, registry: R | None) -> None:
@@ -313,13 +311,9 @@ class LazyRegistry(Generic[R]):
 _REGISTRY: LazyRegistry[Registry] = LazyRegistry(build_registry)
 
 
-def get_registry(check: bool = True) -> Registry:
-    """The process-wide registry, built on first use.
-
-    With ``check`` (the default), a conflict between plugins or a misspelled hook raises
-    :class:`PluginError`; ``skill-aug plugins`` passes ``check=False`` to list them instead.
-    """
-    return _REGISTRY.get(check)
+def get_registry() -> Registry:
+    """The process-wide registry, built on first use (broken plugins disabled, with a warning)."""
+    return _REGISTRY.get()
 
 
 def set_registry(registry: Registry | None) -> None:

@@ -7,7 +7,7 @@ compared, serialised back to YAML and validated before anything is built.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Mapping
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,10 @@ class ProductType:
 
     ``local_set`` is A_i (applied to every view before the global ops), ``preprocess`` is H
     (applied once to every source photo). ``attributes`` are the labels an evaluation
-    reports for this type; ``silhouette`` names the synthetic catalogue's product shape.
+    reports for this type. ``silhouette`` names the shape the synthetic catalogue draws its
+    products with (a built-in one, or one a plugin registers with ``register_silhouettes``);
+    ``silhouette_attributes`` narrows that shape's attribute values, e.g.
+    ``silhouette="furniture", silhouette_attributes={"subcategory": ("lamp",)}``.
     """
 
     name: str
@@ -71,6 +74,22 @@ class ProductType:
     preprocess: tuple[OpSpec, ...] = ()
     attributes: tuple[str, ...] = ("pattern", "color")
     silhouette: str = "generic"
+    silhouette_attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Silhouette:
+    """A product shape for the synthetic catalogue: its attributes and how to draw it.
+
+    ``attributes`` maps each attribute the shape varies (``sleeve``, ``shade``, ...) to its
+    values; the catalogue draws one value of each per product and writes it as a label.
+    ``draw(attrs, rng, size)`` returns a :class:`skill_aug.synth.Shape` drawn on a
+    :class:`skill_aug.synth.Canvas` of ``size`` px (coordinates are fractions of the canvas).
+    """
+
+    name: str
+    attributes: Mapping[str, tuple[str, ...]]
+    draw: Callable[..., Any]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The synthetic product catalogue: the embedded default data of SkiLL.
 
-Products of a task (dress, shirt, furniture, curtains, shoes, wall-art, or any other name,
-which gets a generic shape) carry one of 13 pattern classes with varied geometry, in
+Products of a task (dress, shirt, furniture, curtains, shoes, wall-art, a plugin's type drawn
+with the silhouette it declares, or any other name, which gets a generic shape) carry one of 13 pattern classes with varied geometry, in
 colourways drawn independently of the pattern, photographed 4-8 times as a catalogue shoot
 would. Pattern and design are the signal; colour is the nuisance.
 
@@ -25,10 +25,18 @@ from skill_aug.synth.catalog_writer import (
 )
 from skill_aug.synth.palette import COLOR_NAMES, PALETTE, dominant_color
 from skill_aug.synth.patterns import PATTERN_NAMES
-from skill_aug.synth.silhouettes import SILHOUETTES, silhouette_for
+from skill_aug.synth.shapes import TRIMS, Canvas, Shape, folds, roundness
+from skill_aug.synth.silhouettes import SILHOUETTES, Silhouette, available_silhouettes, silhouette_for
 
 __all__ = [
     "COLOR_NAMES",
+    "Canvas",
+    "Shape",
+    "Silhouette",
+    "TRIMS",
+    "available_silhouettes",
+    "folds",
+    "roundness",
     "DEFAULT_PRODUCTS",
     "PALETTE",
     "PATTERN_NAMES",

@@ -6,11 +6,9 @@ only assembles them, so commands stay thin wrappers over library functions.
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
-from skill_aug.errors import SkillAugError
+from skill_aug.console import add_debug_option, run_cli
 
 
 def build_app() -> typer.Typer:
@@ -22,6 +20,7 @@ def build_app() -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
+    add_debug_option(app)
     from skill_train.cli import data as data_commands
     from skill_train.cli import eval as eval_commands
     from skill_train.cli import methods as method_commands
@@ -33,9 +32,5 @@ def build_app() -> typer.Typer:
 
 
 def main() -> None:
-    """Console-script entry point: one-line errors, non-zero exit, no traceback."""
-    try:
-        build_app()(standalone_mode=True)
-    except SkillAugError as err:
-        typer.secho(f"error: {err}", fg="red", err=True)
-        sys.exit(2)
+    """Console-script entry point: one-line errors and warnings, no traceback without --debug."""
+    run_cli(build_app, prog_name="skill")

@@ -24,12 +24,14 @@ def register(app: typer.Typer) -> None:
 
         from skill_train.methods.registry import get_registry
 
-        registry = get_registry(check=False)
+        registry = get_registry()
         rows = [{"name": m.name, "plugin": m.plugin, "distribution": m.distribution, "target": m.target,
                  "description": m.description} for m in registry.methods.values()]
-        failures = [{"plugin": plugin, "reason": reason} for plugin, reason in registry.failures]
+        failures = [{"plugin": f.name, "distribution": f.distribution, "reason": f.reason}
+                    for f in registry.failures]
+        clashes = [clash.message() for clash in registry.clashes.values()]
         if as_json:
-            typer.echo(json.dumps({"methods": rows, "failures": failures, "problems": registry.problems}, indent=2))
+            typer.echo(json.dumps({"methods": rows, "failures": failures, "clashes": clashes}, indent=2))
             return
         table = Table(title="training methods")
         for column in ("method", "plugin", "distribution", "description"):
@@ -39,6 +41,7 @@ def register(app: typer.Typer) -> None:
         console = Console()
         console.print(table)
         for failure in failures:
-            console.print(f"[red]plugin {failure['plugin']!r} failed:[/] {failure['reason']}")
-        for problem in registry.problems:
-            console.print(f"[red]{problem}[/]")
+            console.print(f"[red]disabled[/] {failure['plugin']} ({failure['distribution']}): {failure['reason']}",
+                          markup=True, highlight=False)
+        for clash in clashes:
+            console.print(f"[red]clash[/] {clash}", highlight=False)

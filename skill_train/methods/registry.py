@@ -6,23 +6,20 @@ the class behind a name.
 
 Methods reach the registry through the ``register_methods`` hook, the built-in ones too
 (``skill_train.methods.registration``); a class is imported only when it is used, so listing
-methods imports no torch. Loading is lazy and survives a plugin that fails to import (a
-warning naming it). ``SKILL_TRAIN_PLUGINS`` (comma-separated entry-point names) limits which
+methods imports no torch. Loading is lazy and isolating (:mod:`skill_aug.plugin_host`): a
+broken plugin is disabled with one warning line, a name two plugins register is kept by
+neither. ``SKILL_TRAIN_PLUGINS`` (comma-separated entry-point names) limits which
 method plugins load.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
-import warnings
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Callable, Iterable
 
-import pluggy
-
-from skill_aug.plugins import LazyRegistry, suggest
+from skill_aug.plugin_host import Claims, Clash, InvalidRegistration, PluginFailure, load_plugins, suggest
+from skill_aug.plugins import LazyRegistry
 from skill_train.methods import hookspecs
 from skill_train.methods.errors import MethodError, UnknownMethod
 
@@ -46,82 +43,52 @@ class MethodInfo:
 
 @dataclass
 class MethodRegistry:
-    """Every registered method, the plugins that failed to load, and conflicts between plugins."""
+    """Every registered method, the plugins that were disabled, and names two plugins registered."""
 
     methods: dict[str, MethodInfo] = field(default_factory=dict)
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (plugin, reason)
-    problems: list[str] = field(default_factory=list)
-
-    def raise_problems(self) -> None:
-        """Raise the first conflict (two plugins registering one name), if any."""
-        if self.problems:
-            raise MethodError(self.problems[0])
+    failures: list[PluginFailure] = field(default_factory=list)
+    clashes: dict[str, Clash] = field(default_factory=dict)
 
 
-def _allowed(name: str) -> bool:
-    allow = os.environ.get(ALLOW_LIST_ENV)
-    return allow is None or name in {item.strip() for item in allow.split(",") if item.strip()}
+# Hooks of skill_aug's plugin host, and where a plugin implementing one here belongs.
+_CORE_HOOKS = {hook: "a skill_aug hook: publish the plugin in the entry-point group skill_aug instead "
+                     "(docs/plugins.md)"
+               for hook in ("register_product_types", "register_ops", "register_silhouettes")}
 
 
-def _fail(registry: MethodRegistry, plugin: str, reason: str) -> None:
-    registry.failures.append((plugin, reason))
-    warnings.warn(f"skill_train method plugin {plugin!r} failed to load: {reason}", stacklevel=3)
+def _stager(staged: list[tuple[str, str, str]]) -> Callable[[], Callable[..., None]]:
+    def make_register() -> Callable[..., None]:
+        def register(name: str, target: str, description: str = "") -> None:
+            if not (isinstance(name, str) and name and isinstance(target, str) and ":" in target):
+                raise InvalidRegistration(f"register(name, 'module:Class', description) got {name!r}, {target!r}")
+            staged.append((name, target, str(description)))
 
+        return register
 
-def _registrar(registry: MethodRegistry, plugin: str, distribution: str) -> Callable[..., None]:
-    def register(name: str, target: str, description: str = "") -> None:
-        if name in registry.methods:
-            registry.problems.append(
-                f"method {name!r} is registered by two plugins: {registry.methods[name].plugin!r} and {plugin!r} "
-                f"(uninstall one or limit plugins with {ALLOW_LIST_ENV})"
-            )
-            return
-        registry.methods[name] = MethodInfo(name, target, description, plugin, distribution)
-
-    return register
+    return make_register
 
 
 def build_registry(extra_plugins: Iterable[tuple[str, object]] = (), load_entry_points: bool = True) -> MethodRegistry:
     """Load the installed ``skill_train`` entry points (unless told not to) plus ``extra_plugins``."""
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
-    registry = MethodRegistry()
-    plugins: list[tuple[str, object, str]] = []
-    if load_entry_points:
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            if not _allowed(ep.name):
-                continue
-            dist = ep.dist.metadata["Name"] if getattr(ep, "dist", None) is not None else "unknown"
-            try:
-                plugins.append((ep.name, ep.load(), dist))
-            except Exception as err:
-                _fail(registry, ep.name, f"import failed: {type(err).__name__}: {err}")
-    plugins += [(name, plugin, "local") for name, plugin in extra_plugins]
-    for name, plugin, dist in plugins:
-        try:
-            pm.register(plugin, name=name)
-            pm.check_pending()  # a hook under a name no spec declares (a typo)
-        except (ValueError, pluggy.PluginValidationError) as err:
-            if pm.is_registered(plugin):
-                pm.unregister(plugin)
-            _fail(registry, name, f"{type(err).__name__}: {err} (the hook is register_methods)")
-            continue
-        for impl in pm.hook.register_methods.get_hookimpls():
-            if impl.plugin_name != name:
-                continue
-            try:
-                impl.function(*[_registrar(registry, name, dist) for _ in impl.argnames])
-            except Exception as err:
-                _fail(registry, name, f"register_methods raised {type(err).__name__}: {err}")
-    return registry
+    found = load_plugins(ENTRY_POINT_GROUP, hookspecs, ALLOW_LIST_ENV, extra_plugins, load_entry_points,
+                         moved_hooks=_CORE_HOOKS, warning_prefix="skill_train method")
+    claims: Claims[MethodInfo] = Claims("method", ALLOW_LIST_ENV)
+    for loaded in list(found.plugins.values()):
+        staged: list[tuple[str, str, str]] = []
+        if found.call("register_methods", loaded.name, _stager(staged)):
+            for name, target, description in staged:
+                claims.claim(name, loaded.label(),
+                             MethodInfo(name, target, description, loaded.name, loaded.distribution))
+    kept, clashes = claims.settled()
+    return MethodRegistry({name: info for name, (_, info) in kept.items()}, list(found.failures), clashes)
 
 
 _REGISTRY: LazyRegistry[MethodRegistry] = LazyRegistry(build_registry)
 
 
-def get_registry(check: bool = True) -> MethodRegistry:
-    """The process-wide method registry, built on first use (``check``: raise on a conflict)."""
-    return _REGISTRY.get(check)
+def get_registry() -> MethodRegistry:
+    """The process-wide method registry, built on first use (broken plugins disabled, with a warning)."""
+    return _REGISTRY.get()
 
 
 def set_registry(registry: MethodRegistry | None) -> None:
@@ -143,8 +110,11 @@ def load_method(name: str) -> type["Method"]:
     """
     from skill_train.methods.base import Method
 
-    methods = get_registry().methods
+    registry = get_registry()
+    methods = registry.methods
     info = methods.get(name)
+    if name in registry.clashes:
+        raise MethodError(registry.clashes[name].message())
     if info is None:
         if not methods:
             raise UnknownMethod(

@@ -29,7 +29,7 @@ def photos() -> list[np.ndarray]:
 @pytest.fixture
 def isolated_registry():
     """Install a registry built from the given plugin objects (no entry points) for one test."""
-    previous = get_registry(check=False)
+    previous = get_registry()
 
     def install(*plugins: tuple[str, object], entry_points: bool = False):
         with warnings.catch_warnings():

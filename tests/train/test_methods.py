@@ -389,7 +389,7 @@ class _BrokenMethods:
 
 @pytest.fixture
 def broken_registry():
-    previous = get_registry(check=False)
+    previous = get_registry()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         set_registry(build_registry([("broken", _BrokenMethods())]))
@@ -408,7 +408,7 @@ def test_unknown_and_broken_methods_are_one_line_errors(broken_registry):
 
 
 def test_no_registered_methods_says_why(monkeypatch):
-    previous = get_registry(check=False)
+    previous = get_registry()
     set_registry(build_registry(load_entry_points=False))
     try:
         with pytest.raises(UnknownMethod, match="no methods are registered"):

@@ -186,7 +186,7 @@ class _ThirdParty:
 
 
 def test_a_plugin_method_trains_through_the_unchanged_trainer(catalog, policy_file, tmp_path):
-    previous = get_registry(check=False)
+    previous = get_registry()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         set_registry(build_registry([("third_party", _ThirdParty())]))
