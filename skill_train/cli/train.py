@@ -35,6 +35,30 @@ def _resume_folder(resume: str, out: str | None) -> Any:
     return latest
 
 
+#: The config field each command-line flag sets (and the flag an error about that field names).
+FLAGS = {"task": "--task", "data": "--data", "policy": "--policy", "preset": "--preset", "epochs": "--epochs",
+         "batch_size": "--batch-size", "lr": "--lr", "workers": "--workers", "seed": "--seed", "out": "--out",
+         "max_steps": "--max-steps", "device": "--device", "init": "--init", "method": "--method", "arch": "--arch"}
+_FIELD_FLAGS = {("base_lr" if k == "lr" else k): v for k, v in FLAGS.items()}
+
+
+def check_flags(overrides: dict[str, Any]) -> None:
+    """Each given flag's value on its own (before any preset or run is read); a bad one is a ConfigError naming the flag."""
+    from skill_train.run.config import ConfigError, TrainConfig
+
+    given = {k: v for k, v in overrides.items() if v is not None and k in _FIELD_FLAGS}
+    if not given:
+        return
+    try:
+        TrainConfig.from_dict(given, "command line")
+    except ConfigError as err:
+        if err.field in given:
+            raise ConfigError(f"{_FIELD_FLAGS[err.field]} {given[err.field]}: not valid (expected {err.expected})"
+                              if err.expected else f"{_FIELD_FLAGS[err.field]}: {str(err).split(': ', 1)[-1]}",
+                              err.field, err.expected) from None
+        raise
+
+
 def build_config(options: dict[str, Any], console: Any) -> Any:
     """The run's TrainConfig from command-line options: a preset (or a saved run) plus overrides."""
     from skill_train.run.checkpoint import CheckpointError
@@ -47,6 +71,7 @@ def build_config(options: dict[str, Any], console: Any) -> Any:
         "max_steps": options["max_steps"], "device": options["device"], "init": options["init"],
         "method": options.get("method"), "arch": options.get("arch"),
     }
+    check_flags(overrides)
     if options.get("arch") is not None:
         overrides["arch_overrides"] = {}  # the preset's architecture arguments belong to its own model
     if options["resume"] is not None:
@@ -70,12 +95,8 @@ def build_config(options: dict[str, Any], console: Any) -> Any:
 
 def _torchrun_args(options: dict[str, Any]) -> list[str]:
     """The same command for each torchrun process, without ``--nproc``."""
-    flags = {"task": "--task", "data": "--data", "policy": "--policy", "preset": "--preset", "epochs": "--epochs",
-             "batch_size": "--batch-size", "lr": "--lr", "workers": "--workers", "seed": "--seed", "out": "--out",
-             "max_steps": "--max-steps", "device": "--device", "init": "--init", "method": "--method",
-             "arch": "--arch"}
     args: list[str] = []
-    for key, flag in flags.items():
+    for key, flag in FLAGS.items():
         if options.get(key) is not None:
             args += [flag, str(options[key])]
     if options["resume"] is not None:
@@ -128,6 +149,11 @@ def register(app: typer.Typer) -> None:
         except TrainingInterrupted as stop:
             if is_main:
                 console.print(f"[yellow]{stop}[/]; continue with: skill train --resume {stop.run_dir}")
+            sys.exit(130)
+        except KeyboardInterrupt:  # a second Ctrl-C: the last checkpoint and its summary are kept as they were
+            if is_main:
+                typer.echo(f"error: stopped at once; the last saved checkpoint is kept (continue with: "
+                           f"skill train --resume {cfg.out or 'last'})", err=True)
             sys.exit(130)
         if is_main:
             console.print(f"run saved in [bold]{run_dir}[/]")

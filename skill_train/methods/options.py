@@ -9,6 +9,7 @@ uses it for its own fields too.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -57,6 +58,8 @@ def parse_options(method: str, options_cls: type, values: Mapping[str, Any], sou
         declared = fields[key].type
         annotation = declared if isinstance(declared, str) else getattr(declared, "__name__", str(declared))
         ok, checked[key] = typed_value(value, annotation)
+        if ok and isinstance(checked[key], float) and not math.isfinite(checked[key]):
+            raise MethodError(f"{source}: {method} option {key} = {value!r} is not valid (expected a finite number)")
         if not ok:
             expected = annotation.split("|")[0].strip()
             raise MethodError(f"{source}: {method} option {key} = {value!r} is not valid (expected {expected})")

@@ -25,6 +25,56 @@ class CheckpointError(SkillAugError):
     """A checkpoint or exported backbone that is missing or cannot be read."""
 
 
+class NonFiniteState(CheckpointError):
+    """A state that holds NaN or infinite tensors, which is never saved over a good one."""
+
+
+def first_nonfinite(state: Any, prefix: str = "") -> str | None:
+    """The dotted name of the first floating-point tensor in ``state`` (nested dicts, lists) holding NaN or
+    an infinity, or None."""
+    if isinstance(state, torch.Tensor):
+        if state.is_floating_point() and not bool(torch.isfinite(state).all()):
+            return prefix or "tensor"
+        return None
+    if isinstance(state, dict):
+        items = state.items()
+    elif isinstance(state, (list, tuple)):
+        items = enumerate(state)
+    else:
+        return None
+    for key, value in items:
+        found = first_nonfinite(value, f"{prefix}.{key}" if prefix else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+#: What every checkpoint holds beside its method's networks, and the type each must have.
+_RESUME_KEYS = {"next_step": int, "optimizer": dict, "scaler": dict, "rng": list}
+
+
+def check_resume_state(state: Any, path: Path, total_steps: int, world_size: int) -> int:
+    """The step a checkpoint resumes at, after checking its shape; a damaged checkpoint is a CheckpointError.
+
+    ``next_step`` must lie in ``[0, total_steps]`` (the run's epochs × steps per epoch) and the
+    generator states must be one per process (any count is accepted when ``world_size`` changed).
+    """
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: not a training checkpoint (expected a mapping, got {type(state).__name__})")
+    for key, kind in _RESUME_KEYS.items():
+        value = state.get(key)
+        if value is None:
+            raise CheckpointError(f"{path}: damaged checkpoint: no {key!r} (expected a checkpoint written by skill train)")
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise CheckpointError(f"{path}: damaged checkpoint: {key} is a {type(value).__name__}, expected {kind.__name__}")
+    step = state["next_step"]
+    if not 0 <= step <= total_steps:
+        raise CheckpointError(f"{path}: damaged checkpoint: next_step = {step} is outside this run's 0..{total_steps} steps")
+    if not state["rng"] or not all(isinstance(r, dict) for r in state["rng"]):
+        raise CheckpointError(f"{path}: damaged checkpoint: rng must be one generator state per process")
+    return step
+
+
 def capture_rng_state() -> dict[str, Any]:
     """Python, numpy, torch (and CUDA) generator states, as ``weights_only``-loadable values."""
     kind, keys, pos, has_gauss, cached = np.random.get_state()
@@ -64,7 +114,14 @@ def restore_rng_state(state: dict[str, Any]) -> None:
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    """``torch.save`` to a temporary file in the same folder, then rename: never a torn checkpoint."""
+    """``torch.save`` to a temporary file in the same folder, then rename: never a torn checkpoint.
+
+    A state holding NaN or infinite tensors raises :class:`NonFiniteState` and leaves ``path`` as it was.
+    """
+    bad = first_nonfinite(state)
+    if bad is not None:
+        raise NonFiniteState(f"{path}: not saved: {bad} holds NaN or infinite values (training diverged; "
+                             "the previous checkpoint is kept; try a lower --lr)")
     atomic_write(path, lambda tmp: torch.save(state, tmp))
 
 

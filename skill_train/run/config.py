@@ -15,6 +15,7 @@ the options moved to their method did) is read as that option.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,19 @@ from skill_aug.errors import SkillAugError
 PRESET_DIR = Path(__file__).resolve().parents[1] / "presets"
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DEVICES = ("auto", "cpu", "cuda")
+#: Upper bounds that keep a typo from asking for years of training or terabytes of memory.
+MAX_EPOCHS = 100_000
+MAX_BATCH = 65_536
+MAX_VIEW = 1024
+MAX_PRODUCTS = 1_000_000
 
 
 class ConfigError(SkillAugError):
-    """A preset, run config or option value that cannot be used."""
+    """A preset, run config or option value that cannot be used; ``field`` names the field when one is to blame."""
+
+    def __init__(self, message: str, field: str | None = None, expected: str | None = None):
+        super().__init__(message)
+        self.field, self.expected = field, expected
 
 
 @dataclass
@@ -168,25 +178,55 @@ class TrainConfig:
 
     def validate(self, source: str = "config") -> None:
         """Raise :class:`ConfigError` naming the first field whose value cannot work."""
+        for f in dataclasses.fields(self):  # NaN and infinities pass every range check below
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"{source}: {f.name} = {value!r} is not valid (expected a finite number)",
+                                  f.name, "a finite number")
         checks: list[tuple[str, bool, str]] = [
-            ("epochs", self.epochs >= 1, "an integer >= 1"),
-            ("batch_size", self.batch_size >= 2, "an integer >= 2"),
-            ("base_lr", self.base_lr > 0, "a number > 0"),
-            ("workers", self.workers >= 0, "an integer >= 0"),
+            ("seed", 0 <= self.seed < 2**32, "an integer in [0, 2^32)"),
+            ("epochs", 1 <= self.epochs <= MAX_EPOCHS, f"an integer in [1, {MAX_EPOCHS}]"),
+            ("threads", self.threads is None or 1 <= self.threads <= 1024, "an integer in [1, 1024] or null"),
+            ("synthetic_products", self.synthetic_products is None or 1 <= self.synthetic_products <= MAX_PRODUCTS,
+             f"an integer in [1, {MAX_PRODUCTS}] or null"),
+            ("knn_k", self.knn_k >= 1, "an integer >= 1"),
+            ("knn_temperature", self.knn_temperature > 0, "a number > 0"),
+            ("drop_path_rate", 0 <= self.drop_path_rate < 1, "a rate in [0, 1)"),
+            ("min_lr", self.min_lr >= 0, "a number >= 0"),
+            ("warmup_epochs", self.warmup_epochs >= 0, "a number >= 0 (capped at epochs)"),
+            ("weight_decay", self.weight_decay >= 0, "a number >= 0"),
+            ("weight_decay_end", self.weight_decay_end >= 0, "a number >= 0"),
+            ("batch_size", 2 <= self.batch_size <= MAX_BATCH, f"an integer in [2, {MAX_BATCH}]"),
+            ("base_lr", 0 < self.base_lr <= 10, "a number in (0, 10]"),
+            ("workers", 0 <= self.workers <= 256, "an integer in [0, 256]"),
             ("momentum_teacher", 0 <= self.momentum_teacher <= 1, "a number in [0, 1]"),
             ("eval_holdout", 0 <= self.eval_holdout < 1, "a fraction in [0, 1)"),
             ("precision", self.precision in PRECISIONS, "one of " + ", ".join(PRECISIONS)),
             ("device", self.device in DEVICES or self.device.startswith("cuda:"), "cpu, cuda, cuda:N or auto"),
             ("max_steps", self.max_steps is None or self.max_steps >= 1, "an integer >= 1"),
             ("n_local", self.n_local is None or self.n_local >= 0, "an integer >= 0 or null"),
-            ("high_res_size", self.high_res_size is None or self.high_res_size >= 8, "a size >= 8 px or null"),
-            ("low_res_size", self.low_res_size is None or self.low_res_size >= 8, "a size >= 8 px or null"),
+            ("high_res_size", self.high_res_size is None or 8 <= self.high_res_size <= MAX_VIEW,
+             f"a size in [8, {MAX_VIEW}] px or null"),
+            ("low_res_size", self.low_res_size is None or 8 <= self.low_res_size <= MAX_VIEW,
+             f"a size in [8, {MAX_VIEW}] px or null"),
+            ("n_local", self.n_local is None or self.n_local <= 64, "an integer in [0, 64] or null"),
             ("clip_grad", self.clip_grad >= 0, "a number >= 0 (0 disables clipping)"),
         ]
         for name, ok, valid in checks:
             if not ok:
-                raise ConfigError(f"{source}: {name} = {getattr(self, name)!r} is not valid (expected {valid})")
+                raise ConfigError(f"{source}: {name} = {getattr(self, name)!r} is not valid (expected {valid})",
+                                  name, valid)
         self._method_options(source)
+        self._check_arch(source)
+
+    def _check_arch(self, source: str) -> None:
+        """``arch`` is a timm model and ``arch_overrides`` are arguments it takes, with usable values."""
+        from skill_train.models.backbone import BackboneError, check_backbone
+
+        try:
+            check_backbone(self.arch, self.arch_overrides, self.drop_path_rate)
+        except BackboneError as err:
+            raise ConfigError(f"{source}: {err}", "arch") from None
 
     @property
     def options(self) -> Any:
@@ -237,7 +277,7 @@ def _check_type(name: str, type_name: str, value: Any, source: str) -> Any:
     ok, value = typed_value(value, type_name)
     if not ok:
         allowed = type_name.split("|")[0].strip() + (" or null" if "None" in type_name else "")
-        raise ConfigError(f"{source}: {name} = {value!r} is not valid (expected {allowed})")
+        raise ConfigError(f"{source}: {name} = {value!r} is not valid (expected {allowed})", name, allowed)
     return value
 
 

@@ -6,22 +6,35 @@
     >>> run.write_summary({...}); run.read_summary()
     >>> run.is_finished()                       # summary says finished and the backbone is exported
 
-Every write is atomic (:mod:`skill_aug.atomic`): a reader never sees half a file.
+Every write is atomic (:mod:`skill_aug.atomic`): a reader never sees half a file. A training
+process holds the folder's lock (:meth:`RunDir.lock`, an OS file lock the kernel releases when
+the process dies) for as long as it writes there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from skill_aug.atomic import atomic_write_text
+from skill_train.run.config import ConfigError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; runs are then unguarded against a second writer
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from skill_train.run.config import TrainConfig
 
 RUNS_ROOT = Path("runs")
+
+
+class RunFolderError(ConfigError):
+    """A folder that cannot be used as this run's folder (not ours, or in use by another process)."""
 
 
 class RunDir:
@@ -44,6 +57,10 @@ class RunDir:
     EMBEDDINGS = "embeddings.npz"
     EVAL = "eval.json"
     SEARCH_INDEX = "search-index"
+    LOCK = ".skill-run.lock"
+    #: Files a run writes: a folder holding only these (or nothing) is a run folder.
+    OWN_FILES = (CONFIG, POLICY, CHECKPOINT, METRICS, SUMMARY, BACKBONE, MODEL_CONFIG, EMBEDDINGS, EVAL,
+                 SEARCH_INDEX, LOCK)
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
@@ -108,6 +125,11 @@ class RunDir:
         """``search-index/`` (cached by ``skill search``)."""
         return self.path / self.SEARCH_INDEX
 
+    @property
+    def lock_file(self) -> Path:
+        """``.skill-run.lock``: the file a training process locks; it also marks the folder as a run."""
+        return self.path / self.LOCK
+
     # -- state -----------------------------------------------------------------------------
     def has_checkpoint(self) -> bool:
         """Whether a checkpoint to resume from is here."""
@@ -116,6 +138,36 @@ class RunDir:
     def has_config(self) -> bool:
         """Whether a ``config.yaml`` is here (the folder was written by a run)."""
         return self.config.is_file()
+
+    def is_run_folder(self) -> bool:
+        """Whether the folder was made by a run: it holds our lock file, or a checkpoint beside a config
+        (runs from before the lock file existed)."""
+        return self.lock_file.is_file() or (self.has_checkpoint() and self.has_config())
+
+    def foreign_files(self) -> list[str]:
+        """Names in the folder that no run writes (sorted; empty for a missing folder)."""
+        if not self.path.is_dir():
+            return []
+        return sorted(p.name for p in self.path.iterdir()
+                      if p.name not in self.OWN_FILES and not p.name.startswith("."))
+
+    def check_new_run(self) -> None:
+        """Raise :class:`RunFolderError` unless a new run may start here: the folder is missing or empty,
+        or it is a run folder without a checkpoint (one that stopped before its first save).
+
+        A folder of someone else's files is never written into, even when their names are a run's.
+        """
+        if self.path.exists() and not self.path.is_dir():
+            raise RunFolderError(f"--out {self}: is a file, not a folder (choose another --out)")
+        if not self.path.is_dir() or not any(self.path.iterdir()):
+            return
+        if not self.is_run_folder():
+            held = ", ".join(sorted(p.name for p in self.path.iterdir())[:3])
+            raise RunFolderError(f"--out {self}: the folder exists and is not a skill run folder (it holds {held}); "
+                                 "choose another --out (or --resume a run folder)")
+        if self.has_checkpoint():
+            raise RunFolderError(f"--out {self}: already holds a run ({self.CHECKPOINT}); pass --resume {self} "
+                                 "to continue it or choose another --out")
 
     def is_finished(self) -> bool:
         """Whether the summary says the run finished and the backbone is exported."""
@@ -143,8 +195,42 @@ class RunDir:
     # -- writing ---------------------------------------------------------------------------
     def create(self) -> "RunDir":
         """Make the folder (and its parents)."""
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise RunFolderError(f"{self}: cannot make the run folder (a file stands on its path)") from None
+        except OSError as err:
+            raise RunFolderError(f"{self}: cannot make the run folder ({err.strerror or err})") from None
         return self
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator["RunDir"]:
+        """Hold the folder's lock while the block runs (creating the folder); a second holder is refused.
+
+        The lock is ``flock`` on :attr:`lock_file`, which records the holder's pid. The kernel drops
+        it when the holding process ends, however it ends, so a crashed run never blocks its resume.
+        """
+        self.create()
+        try:
+            handle = open(self.lock_file, "a+", encoding="utf-8")
+        except OSError as err:
+            raise RunFolderError(f"{self}: cannot write in the run folder ({err.strerror or err})") from None
+        try:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "unknown"
+                    raise RunFolderError(f"{self}: in use by another training process (pid {holder}); wait for it "
+                                         "to end or choose another --out") from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            yield self
+        finally:
+            handle.close()  # releases the lock
 
     def write_config(self, cfg: "TrainConfig") -> None:
         """Save ``cfg`` as ``config.yaml`` (``resume`` off: the file describes the run, not an invocation)."""

@@ -32,7 +32,10 @@ from skill_train.methods import Method
 from skill_train.models.param_groups import parameter_groups
 from skill_train.run.checkpoint import (
     CheckpointError,
+    NonFiniteState,
     capture_rng_state,
+    check_resume_state,
+    first_nonfinite,
     load_checkpoint,
     restore_rng_state,
     save_checkpoint,
@@ -89,6 +92,8 @@ class StopRequest(contextlib.AbstractContextManager):
 
     def __init__(self) -> None:
         self.requested = False
+        self._saving = False
+        self._forced = False
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> "StopRequest":
@@ -99,8 +104,22 @@ class StopRequest(contextlib.AbstractContextManager):
 
     def _handle(self, signum: int, frame: Any) -> None:
         if self.requested and signum == signal.SIGINT:
+            if self._saving:
+                self._forced = True  # raised once the checkpoint and summary are both written
+                return
             raise KeyboardInterrupt  # a second Ctrl-C means now
         self.requested = True
+
+    @contextlib.contextmanager
+    def saving(self) -> Iterator[None]:
+        """A block a second Ctrl-C must not cut in half (checkpoint + summary): it stops right after."""
+        self._saving = True
+        try:
+            yield
+        finally:
+            self._saving = False
+            if self._forced:
+                raise KeyboardInterrupt
 
     def __exit__(self, *exc: Any) -> None:
         for sig, handler in self._previous.items():
@@ -137,17 +156,18 @@ def _precision(cfg: TrainConfig, device: torch.device) -> str:
 
 # -- the run ---------------------------------------------------------------------------------
 def _run_dir(cfg: TrainConfig, task: str | None, ctx: DistContext) -> RunDir:
+    """The run folder, checked (nothing is written): a new run needs a missing, empty or checkpoint-less
+    run folder; a resumed one a checkpoint."""
     if cfg.out:
         path = Path(cfg.out)
     else:
         path = RUNS_ROOT / f"{task or 'policy'}-{datetime.now():%Y%m%d-%H%M%S}"
     run = RunDir(broadcast_object(str(path), ctx))
-    if cfg.resume and not run.has_checkpoint():
-        raise CheckpointError(f"--resume {run}: no {RunDir.CHECKPOINT} there to continue from")
-    if not cfg.resume and run.has_checkpoint():
-        raise ConfigError(f"{run} already holds a run ({RunDir.CHECKPOINT}); pass --resume to continue it or choose another --out")
-    if ctx.is_main:
-        run.create()
+    if cfg.resume:
+        if not run.has_checkpoint():
+            raise CheckpointError(f"--resume {run}: no {RunDir.CHECKPOINT} there to continue from")
+    else:
+        run.check_new_run()
     return run
 
 
@@ -155,9 +175,18 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
     wall_start = time.perf_counter()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    device = ctx.device
+    if cfg.out:  # refuse a folder that is not ours before any work
+        _run_dir(cfg, cfg.task, ctx)
     data = prepare_data(cfg, ctx)
     run = _run_dir(cfg, cfg.task or data.policy.task, ctx)
+    with run.lock() if ctx.is_main else contextlib.nullcontext(run):
+        _run_dir(cfg, cfg.task or data.policy.task, ctx)  # again, now that no other process can write here
+        return _train(cfg, ctx, data, run, wall_start)
+
+
+def _train(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, wall_start: float) -> Path:
+    """The training itself, in a checked and locked run folder."""
+    device = ctx.device
     resume_state = load_checkpoint(run.checkpoint) if cfg.resume else None
 
     spe = data.steps_per_epoch
@@ -195,35 +224,55 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
             "rng": all_rng, "world_size": ctx.world_size, "config": cfg.to_dict(),
         }
 
-    def save(next_step: int) -> None:
-        snapshot = state(next_step)  # collective under DDP: every rank takes part
-        if ctx.is_main:
-            save_checkpoint(run.checkpoint, snapshot)
+    throughput = Throughput()
+    last: dict[str, Any] = {}
 
+    def progress(status: str, steps: int) -> dict[str, Any]:
+        """The summary of the state a checkpoint holds (the k-NN check comes at the end)."""
+        return run_summary(
+            run, status=status, method=cfg.method, arch=cfg.arch, steps=steps, epochs_done=steps / spe,
+            last=last, method_figures={}, images_per_s=throughput.steady, train_time_s=time.perf_counter() - wall_start,
+            wall_time_s=time.perf_counter() - wall_start, device=str(ctx.device), world_size=ctx.world_size,
+            precision=precision, knn={},
+        )
+
+    def save(next_step: int, status: str) -> None:
+        """Checkpoint and summary together: a second Ctrl-C waits until both are written."""
+        with stop.saving():
+            snapshot = state(next_step)  # collective under DDP: every rank takes part
+            if ctx.is_main:
+                save_checkpoint(run.checkpoint, snapshot)  # refuses NaN/inf tensors (NonFiniteState)
+                run.write_summary(progress(status, next_step))
+
+    stop_at = min(total_steps, cfg.max_steps) if cfg.max_steps else total_steps
+    status = "finished" if stop_at == total_steps else f"stopped at --max-steps {cfg.max_steps}"
     start_step = 0
     if resume_state is not None:
-        method.load_state_dict(resume_state)
-        optimizer.load_state_dict(resume_state["optimizer"])
-        scaler.load_state_dict(resume_state["scaler"])
-        start_step = int(resume_state["next_step"])
+        start_step = check_resume_state(resume_state, run.checkpoint, total_steps, ctx.world_size)
+        if start_step >= stop_at:
+            raise ConfigError(f"{run} is already at step {start_step} of {stop_at}: nothing left to train "
+                              f"(raise --epochs or --max-steps)")
+        try:
+            method.load_state_dict(resume_state)
+            optimizer.load_state_dict(resume_state["optimizer"])
+            scaler.load_state_dict(resume_state["scaler"])
+        except (KeyError, RuntimeError, ValueError, TypeError) as err:
+            first = (str(err).strip().splitlines() or [""])[0]
+            raise CheckpointError(f"{run.checkpoint}: does not fit this run's {cfg.method} networks "
+                                  f"({type(err).__name__}: {first})") from err
         if len(resume_state["rng"]) == ctx.world_size:
             restore_rng_state(resume_state["rng"][ctx.rank])
 
+    # everything is checked: only now does the folder change
     if ctx.is_main:
         run.write_config(cfg)
         run.write_policy(data.policy)
     log = RunLog(run.path, total_steps, start_step, enabled=ctx.is_main, stat=method.progress_stat)
     log.print(_header(cfg, data, ctx, run.path, total_steps, start_step, precision))
 
-    throughput = Throughput()
-    last: dict[str, Any] = {}
-    stop_at = min(total_steps, cfg.max_steps) if cfg.max_steps else total_steps
-    status = "finished" if stop_at == total_steps else f"stopped at --max-steps {cfg.max_steps}"
-    if start_step >= stop_at:
-        raise ConfigError(f"{run} is already at step {start_step} of {stop_at}: nothing left to train "
-                          f"(raise --epochs or --max-steps)")
+    stop = StopRequest()
     try:
-        with StopRequest() as stop:
+        with stop:
             for epoch in range(start_step // spe, cfg.epochs):
                 if epoch * spe >= stop_at:
                     break
@@ -247,11 +296,14 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
                         dist.all_reduce(flags)
                     loss_value, stop_requested = flags[0].item() / ctx.world_size, flags[1].item() > 0
                     if not math.isfinite(loss_value):
-                        save(step)
-                        raise TrainingDiverged(
-                            f"loss became {loss_value} at step {step} (epoch {epoch}); the last good state is in "
-                            f"{run.checkpoint} (try a lower --lr)"
-                        )
+                        where = f"the last good state is in {run.checkpoint}"
+                        try:
+                            save(step, "diverged")
+                        except NonFiniteState:  # the weights went bad before the loss did: keep the older save
+                            where = (f"the weights were already non-finite, so {run.checkpoint} keeps the last "
+                                     "finite state" if run.has_checkpoint() else "no finite state was saved")
+                        raise TrainingDiverged(f"loss became {loss_value} at step {step} (epoch {epoch}); {where} "
+                                               "(try a lower --lr)")
 
                     optimizer.zero_grad(set_to_none=True)
                     scaler.scale(loss).backward()
@@ -269,9 +321,9 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
                     }
                     log.step(last)
                     if stop_requested:
-                        save(step + 1)
+                        save(step + 1, "interrupted")
                         raise TrainingInterrupted(run.path, step + 1)
-                save(min((epoch + 1) * spe, stop_at))
+                save(min((epoch + 1) * spe, stop_at), "running")
                 throughput.restart_clock()
     finally:
         log.close()
@@ -299,6 +351,10 @@ def _finish(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, me
     if not ctx.is_main:
         return run.path
     embedding = method.embedding_backbone()
+    bad = first_nonfinite(embedding.state_dict())
+    if bad is not None:
+        raise TrainingDiverged(f"the trained backbone holds non-finite values ({bad}); nothing was exported "
+                               f"(try a lower --lr)")
     export_backbone(embedding, model_config, run)
     train_seconds = time.perf_counter() - wall_start
     knn: dict[str, Any] = {}

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 CENTERINGS = ("center", "sinkhorn")
+#: Widest head layer accepted (4x the paper's 65536 prototypes): a typo's 10^9 would need terabytes.
+MAX_WIDTH = 262_144
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,9 @@ class DINOOptions:
 
     def __post_init__(self) -> None:
         checks = [
-            ("out_dim", self.out_dim >= 2, "an integer >= 2"),
-            ("head_hidden_dim", self.head_hidden_dim >= 1, "an integer >= 1"),
-            ("head_bottleneck_dim", self.head_bottleneck_dim >= 1, "an integer >= 1"),
+            ("out_dim", 2 <= self.out_dim <= MAX_WIDTH, f"an integer in [2, {MAX_WIDTH}]"),
+            ("head_hidden_dim", 1 <= self.head_hidden_dim <= MAX_WIDTH, f"an integer in [1, {MAX_WIDTH}]"),
+            ("head_bottleneck_dim", 1 <= self.head_bottleneck_dim <= MAX_WIDTH, f"an integer in [1, {MAX_WIDTH}]"),
             ("center_momentum", 0 <= self.center_momentum < 1, "a number in [0, 1)"),
             ("teacher_temp", self.teacher_temp > 0, "a number > 0"),
             ("warmup_teacher_temp", self.warmup_teacher_temp > 0, "a number > 0"),
