@@ -31,5 +31,9 @@ class CatalogError(SkillAugError):
     """A catalogue folder, manifest or attributes file that cannot be used as given."""
 
 
+class OutputError(SkillAugError):
+    """An output path that cannot be written (a folder, under a file, or not writable)."""
+
+
 class CatalogWarning(UserWarning):
     """Something in a catalogue was skipped (empty product folders, unreadable photos)."""

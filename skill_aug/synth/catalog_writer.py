@@ -24,6 +24,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from skill_aug.atomic import default_mode
 from skill_aug.errors import SkillAugError
 from skill_aug.synth.plan import plan_catalog, plan_one, task_slug
 from skill_aug.synth.product import ProductPlan, render_canonical
@@ -32,6 +33,8 @@ from skill_aug.synth.silhouettes import Silhouette, silhouette_for
 
 SYNTH_VERSION = 1
 DEFAULT_PRODUCTS = 600
+#: Most products one request may ask for (about 6 million photos; a typo's 10^12 would never end).
+MAX_PRODUCTS = 1_000_000
 # Fast PNG: "up" filter + Huffman-only coding encodes twice as fast as zlib's default for
 # ~15 % larger files (noisy 128 px photos barely compress either way).
 _PNG = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY,
@@ -73,8 +76,8 @@ def _check_args(task: str, products: int, size: int, photos_min: int, photos_max
                 silhouette: str | None = None) -> None:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", task or ""):
         raise SynthError(f"task {task!r}: use letters, digits, '-' or '_' (e.g. 'dress', 'wall-art')")
-    if products < 1:
-        raise SynthError(f"products={products}: need at least 1")
+    if not 1 <= products <= MAX_PRODUCTS:
+        raise SynthError(f"--products {products}: not valid (expected an integer in [1, {MAX_PRODUCTS:,}])")
     if not 32 <= size <= 1024:
         raise SynthError(f"size={size}: must be between 32 and 1024 px")
     if not 1 <= photos_min <= photos_max <= 32:
@@ -112,6 +115,7 @@ def write_catalog(task: str = "dress", products: int = DEFAULT_PRODUCTS, out: Pa
     start = time.perf_counter()
     plans = plan_catalog(task, products, sil, seed=seed, photos=(photos_min, photos_max))
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    os.chmod(tmp, default_mode(folder=True))  # mkdtemp's folder is private (0700); the catalogue is not
     try:
         rows, images = [], 0
         for n, plan in enumerate(plans, 1):

@@ -16,6 +16,14 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 
+from skill_aug.atomic import check_writable
+
+
+def _skipped(meta: dict) -> str:
+    """``; N unreadable photo(s) skipped`` when embedding skipped any (the README's promise, said aloud)."""
+    n = int(meta.get("unreadable") or 0)
+    return f"; {n} unreadable photo(s) skipped" if n else ""
+
 
 def register(app: typer.Typer) -> None:
     """Add ``embed``, ``eval``, ``compare`` and ``search`` to the ``skill`` app."""
@@ -32,16 +40,20 @@ def register(app: typer.Typer) -> None:
         no_preprocess: bool = typer.Option(False, "--no-preprocess", help="Skip the run policy's preprocessing H."),
     ) -> None:
         """Embed every photo of a catalogue with a trained run's backbone."""
+        from skill_train.eval.checks import check_embed_options
         from skill_train.eval.embed import embed_run
         from skill_train.eval.from_run import open_catalog, run_catalog
         from skill_train.run.folder import RunDir
 
+        check_embed_options(batch_size, workers, per_product)
+        check_writable(out, "--out")
         console = Console()
         catalog = open_catalog(data or run_catalog(RunDir(checkpoint).config_values()))
         table = embed_run(checkpoint, catalog, per_product=per_product, preprocess=not no_preprocess,
                           device=device, batch_size=batch_size, workers=workers)
         table.save(out)
-        console.print(f"wrote {len(table)} × {table.dim} embeddings of {len(set(table.product_id))} products → {out}")
+        console.print(f"wrote {len(table)} × {table.dim} embeddings of {len(set(table.product_id))} products → {out}"
+                      f"{_skipped(table.meta)}")
 
     @app.command("eval")
     def eval_command(
@@ -63,13 +75,16 @@ def register(app: typer.Typer) -> None:
         from skill_train.eval.from_run import run_eval
         from skill_train.eval.report import attribute_table, entropy_table, write_json
 
+        if json_out:
+            check_writable(json_out, "--json")
         console = Console()
         result = run_eval(checkpoint=checkpoint, embeddings=embeddings, data=data, attributes=attribute, task=task, probes=probe,
                           test_fraction=test_fraction, seed=seed, entropy_k=entropy_k, per_product=per_product,
                           device=device, workers=workers, console=console)
         split = result["split"]
         console.print(f"{result['rows']} rows of {result['products']} products; test side: {split['test_groups']} "
-                      f"of {split['train_groups'] + split['test_groups']} {split['group_by']} groups")
+                      f"of {split['train_groups'] + split['test_groups']} {split['group_by']} groups"
+                      f"{_skipped(result['source']['embedding'])}")
         console.print(attribute_table(result))
         console.print(entropy_table(result))
         if json_out:
@@ -135,16 +150,25 @@ def register(app: typer.Typer) -> None:
 
         from skill_train.eval.from_run import open_catalog
         from skill_train.eval.report import write_json
-        from skill_train.eval.search import result_strip, search as run_search
+        from skill_train.eval.checks import check_search_options
+        from skill_train.eval.search import build_index, result_strip, search as run_search
 
+        check_search_options(k, per, workers)
+        check_writable(png or Path(f"search-{query.stem}.png"), "--png")
+        if json_out:
+            check_writable(json_out, "--json")
         console = Console()
-        hits = run_search(checkpoint, open_catalog(data), query, k=k, per=per, device=device, workers=workers)
+        catalog = open_catalog(data)
+        index = build_index(checkpoint, catalog, device, workers)  # cached: search reads it back
+        hits = run_search(checkpoint, catalog, query, k=k, per=per, device=device, workers=workers)
         table = Table(title=f"most similar to {query}")
         for column in ("rank", "product", "design", "cosine", "photo"):
             table.add_column(column, justify="right" if column in ("rank", "cosine") else "left")
         for hit in hits:
             table.add_row(str(hit.rank), hit.product_id, hit.design_id or "—", f"{hit.score:.3f}", hit.path)
         console.print(table)
+        if index.meta.get("unreadable"):
+            console.print(f"the index{_skipped(index.meta)}")
         strip = result_strip(query, hits, png or Path(f"search-{query.stem}.png"))
         console.print(f"wrote {strip}")
         if json_out:

@@ -14,6 +14,8 @@ from typing import Mapping, Sequence
 import cv2
 import numpy as np
 
+from skill_aug.catalog import NoReadablePhotos
+
 #: Named colours (sRGB) a pixel-derived colour label is chosen from.
 PALETTE: dict[str, tuple[int, int, int]] = {
     "black": (20, 20, 20),
@@ -99,6 +101,9 @@ def colors_from_pixels(catalog, product_ids: Sequence[str]) -> dict[str, str]:
         if product.product_id not in wanted:
             continue
         n = min(3, len(product.paths))
-        images = catalog.load_images(product, list(range(n))) if n else []
+        try:
+            images = catalog.load_images(product, list(range(n)), limit=1) if n else []
+        except NoReadablePhotos:  # skipped and counted by the catalogue
+            images = []
         out[product.product_id] = dominant_color(images[0]) if images else ""
     return out

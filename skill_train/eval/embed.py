@@ -22,6 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from skill_aug.catalog import NoReadablePhotos
+from skill_train.eval.checks import check_embed_options
 from skill_train.eval.embeddings import EmbeddingTable
 from skill_train.eval.errors import EvaluationError
 from skill_train.eval.transform import photo_tensor
@@ -94,8 +96,9 @@ class _PhotoDataset(Dataset):
 
     def __getitem__(self, i: int) -> tuple[int, torch.Tensor | None]:
         product_index, photo = self.items[i]
-        images = self.catalog.load_images(self.catalog[product_index], [photo])
-        if not images:
+        try:
+            images = self.catalog.load_images(self.catalog[product_index], [photo])
+        except NoReadablePhotos:  # skipped here, counted by embed_catalog
             return i, None
         image = self.preprocess(images[0]) if self.preprocess else images[0]
         return i, photo_tensor(image, self.size)
@@ -176,8 +179,7 @@ def embed_run(
     show_progress: bool = True,
 ) -> EmbeddingTable:
     """Embed ``catalog`` with a run's backbone; ``per_product="mean"`` averages each product's photos."""
-    if per_product not in (None, "none", "mean"):
-        raise EvaluationError(f"--per-product {per_product!r} is not valid (none or mean)")
+    check_embed_options(batch_size, workers, per_product)
     run = load_run(run_dir, preprocess=preprocess)
     table = embed_catalog(run.model, catalog, run.img_size, run.preprocess, device, batch_size, workers,
                           show_progress=show_progress)

@@ -91,6 +91,10 @@ class EmbeddingTable:
                 embedding = np.asarray(data["embedding"], dtype=np.float32)
                 if embedding.ndim != 2:
                     raise EvaluationError(f"{path}: 'embedding' must be 2-D (rows, dim), got {embedding.shape}")
+                bad = np.flatnonzero(~np.isfinite(embedding).all(axis=1))
+                if len(bad):
+                    raise EvaluationError(f"{path}: {len(bad)} embedding row(s) hold NaN or infinite values "
+                                          f"(first: row {bad[0]}); every value must be a finite number")
                 return cls(data["product_id"].astype(str), data["path"].astype(str), embedding, meta)
         except (OSError, ValueError) as err:
             raise EvaluationError(f"{path}: not a readable .npz embeddings file ({err})") from err

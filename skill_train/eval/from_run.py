@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from rich.console import Console
 
+from skill_train.eval.checks import check_eval_options
 from skill_train.eval.embed import embed_run
 from skill_train.eval.embeddings import EmbeddingTable
 from skill_train.eval.errors import EvaluationError
@@ -67,6 +68,7 @@ def run_eval(
 
     if (checkpoint is None) == (embeddings is None):
         raise EvaluationError("give exactly one of --checkpoint RUN or --embeddings FILE.npz")
+    check_eval_options(test_fraction, seed, entropy_k, workers, per_product)
     run_config = RunDir(checkpoint).config_values() if checkpoint is not None else {}
     if checkpoint is not None:
         catalog = open_catalog(data or run_catalog(run_config))
@@ -80,7 +82,7 @@ def run_eval(
     settings = EvalSettings(
         attributes=tuple(attributes) or None,
         task=task or run_task,
-        test_fraction=test_fraction or run_fraction or 0.2,
+        test_fraction=test_fraction if test_fraction is not None else (run_fraction or 0.2),
         seed=seed if seed is not None else (run_seed or 0),
         probes=tuple(probes) or ("linear", "nonlinear"),
         entropy_k=entropy_k,

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from skill_aug.images import read_image
+from skill_train.eval.checks import check_search_options
 from skill_train.eval.embed import embed_run, load_run
 from skill_train.eval.embeddings import EmbeddingTable
 from skill_train.eval.errors import EvaluationError
@@ -90,10 +91,7 @@ def search(
     workers: int = 0,
 ) -> list[Hit]:
     """The ``k`` products (or distinct designs, ``per="design"``) most similar to the photo ``query``."""
-    if k < 1:
-        raise EvaluationError(f"--k {k} must be >= 1")
-    if per not in ("design", "product"):
-        raise EvaluationError(f"--per {per!r} is not valid (design or product)")
+    check_search_options(k, per, workers)
     index = build_index(Path(run_dir), catalog, device, workers)
     q = embed_query(Path(run_dir), Path(query), str(resolve_device(device)))
     designs = {p.product_id: p.attributes.get("design_id") for p in catalog}

@@ -9,6 +9,7 @@ interpolated for the low-res views.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import timm
@@ -84,9 +85,10 @@ def check_backbone(model_name: str, overrides: dict[str, Any], drop_path_rate: f
         with torch.device("meta"):
             model = create_backbone(config, drop_path_rate)
     except TypeError as err:
-        unknown = str(err).split("argument")[-1].strip(" '\"") if "unexpected keyword" in str(err) else None
+        unknown = re.search(r"unexpected keyword argument '([^']+)'", str(err))
         if unknown:
-            raise BackboneError(f"arch_overrides: {unknown!r} is not an argument of timm model {model_name!r}") from None
+            raise BackboneError(f"arch_overrides: {unknown.group(1)!r} is not an argument of timm model "
+                                f"{model_name!r}") from None
         raise BackboneError(f"arch_overrides {overrides} do not build timm model {model_name!r} ({err})") from None
     except Exception as err:  # timm and torch raise many types for arguments that do not fit together
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]

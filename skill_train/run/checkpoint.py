@@ -9,7 +9,9 @@ needs to unpickle arbitrary objects.
 
 from __future__ import annotations
 
+import pickle
 import random
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +135,12 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
     if not path.is_file():
         raise CheckpointError(f"{path}: no checkpoint here (expected a run folder holding {RunDir.CHECKPOINT})")
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on a foreign file's pickle protocol
+            return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # torch raises several unrelated types for a bad file
-        first_line = (str(err).strip().splitlines() or [""])[0]
-        raise CheckpointError(f"{path}: cannot read checkpoint ({type(err).__name__}: {first_line})") from err
+        if isinstance(err, pickle.UnpicklingError):  # torch's own text suggests weights_only=False: never
+            detail = "not a checkpoint of plain tensors and numbers, as skill train writes"
+        else:
+            detail = (str(err).strip().splitlines() or [""])[0][:200]
+        raise CheckpointError(f"{path}: cannot read checkpoint ({type(err).__name__}: {detail})") from err

@@ -38,11 +38,36 @@ def load_exported_backbone(run_dir: str | Path | RunDir) -> nn.Module:
     for p in (run.model_config, run.backbone):
         if not p.is_file():
             raise CheckpointError(f"{p}: missing (a finished run folder holds {RunDir.MODEL_CONFIG} and {RunDir.BACKBONE})")
-    model = timm.create_model(pretrained=False, **read_model_config(run))
-    model.load_state_dict(load_file(str(run.backbone)))
+    config = read_model_config(run)
+    try:
+        model = timm.create_model(pretrained=False, **config)
+    except Exception as err:  # timm raises many types for arguments that do not fit
+        raise CheckpointError(f"{run.model_config}: does not build a timm model ({_first_line(err)})") from None
+    try:
+        weights = load_file(str(run.backbone))
+    except Exception as err:  # safetensors raises its own error types for a damaged file
+        raise CheckpointError(f"{run.backbone}: not a readable safetensors file ({_first_line(err)})") from None
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as err:
+        detail = (str(err).strip().splitlines()[1:2] or [str(err)])[0].strip()
+        raise CheckpointError(f"{run.backbone}: does not fit the model of {run.MODEL_CONFIG} ({detail})") from None
     return model.eval()
 
 
 def read_model_config(run_dir: str | Path | RunDir) -> dict[str, Any]:
-    """The ``timm.create_model`` keyword arguments saved in the run's ``model_config.json``."""
-    return json.loads(RunDir(run_dir).model_config.read_text(encoding="utf-8"))
+    """The ``timm.create_model`` keyword arguments saved in the run's ``model_config.json`` (checked)."""
+    path = RunDir(run_dir).model_config
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise CheckpointError(f"{path}: not readable JSON ({_first_line(err)})") from None
+    if not isinstance(config, dict) or not isinstance(config.get("model_name"), str):
+        raise CheckpointError(f"{path}: expected a JSON object of timm.create_model arguments with a model_name")
+    if not timm.models.is_model(config["model_name"]):
+        raise CheckpointError(f"{path}: model_name {config['model_name']!r} is not a timm model")
+    return config
+
+
+def _first_line(err: Exception) -> str:
+    return f"{type(err).__name__}: {(str(err).strip().splitlines() or [''])[0][:200]}"

@@ -256,10 +256,9 @@ def _train(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, wal
             method.load_state_dict(resume_state)
             optimizer.load_state_dict(resume_state["optimizer"])
             scaler.load_state_dict(resume_state["scaler"])
-        except (KeyError, RuntimeError, ValueError, TypeError) as err:
-            first = (str(err).strip().splitlines() or [""])[0]
-            raise CheckpointError(f"{run.checkpoint}: does not fit this run's {cfg.method} networks "
-                                  f"({type(err).__name__}: {first})") from err
+        except (KeyError, RuntimeError, ValueError, TypeError, SkillAugError) as err:
+            first = (str(err).strip().splitlines() or [""])[0][:240]
+            raise CheckpointError(f"{run.checkpoint}: does not fit this run's {cfg.method} networks ({first})") from err
         if len(resume_state["rng"]) == ctx.world_size:
             restore_rng_state(resume_state["rng"][ctx.rank])
 
