@@ -150,10 +150,17 @@ def register(app: typer.Typer) -> None:
 
         from skill_train.eval.from_run import open_catalog
         from skill_train.eval.report import write_json
+        from skill_aug.errors import ImageReadError
+        from skill_aug.images import read_image
         from skill_train.eval.checks import check_search_options
+        from skill_train.eval.errors import EvaluationError
         from skill_train.eval.search import build_index, result_strip, search as run_search
 
         check_search_options(k, per, workers)
+        try:
+            read_image(query)  # an unreadable query is refused before the index is built
+        except ImageReadError as err:
+            raise EvaluationError(f"--query {err}") from None
         check_writable(png or Path(f"search-{query.stem}.png"), "--png")
         if json_out:
             check_writable(json_out, "--json")
