@@ -104,7 +104,7 @@ class _Checker:
         (name, params), = item.items()
         path = path + (name,)
         if name not in self.registry.ops:
-            self.problem(path, f"unknown op {name!r} ({suggest(str(name), self.registry.ops)})")
+            self.problem(path, self.registry.missing("op", str(name)))
             return None
         if params is None:
             params = {}
@@ -245,6 +245,16 @@ def _with_base_key(doc: LocatedDocument) -> tuple[LocatedDocument, str | None]:
     return LocatedDocument({**doc.data, "global_space": space}, origins), None
 
 
+#: The repository's policy folder: any policy may extend the files in it.
+REPO_POLICIES = Path(__file__).resolve().parents[1] / "policies"
+
+
+def _is_policy_file(path: Path, root: Path) -> bool:
+    """Whether ``path`` (resolved) may be extended from a policy in ``root``: a ``.yaml``/``.yml`` file in
+    ``root``'s folder tree or in :data:`REPO_POLICIES`."""
+    return path.suffix in (".yaml", ".yml") and any(path.is_relative_to(folder) for folder in (root, REPO_POLICIES))
+
+
 def read_policy_document(path: Path, registry: Registry, _seen: tuple[Path, ...] = ()) -> LocatedDocument:
     """Read ``path`` and the chain of files it ``extends``, merged (later files win).
 
@@ -267,6 +277,11 @@ def read_policy_document(path: Path, registry: Registry, _seen: tuple[Path, ...]
     base_path = (path.parent / base_ref).resolve()
     if base_path in _seen:
         raise PolicyError([f"{doc.where(('extends',))}: extends forms a cycle through {base_path}"])
+    root = (_seen[0] if _seen else path.resolve()).parent
+    if base_ref not in registry.product_types and not _is_policy_file(base_path, root):
+        # never read it: its lines would come back as "unknown key" problems, in a CI log
+        raise PolicyError([f"{doc.where(('extends',))}: extends {base_ref!r} is outside the policy files (a .yaml "
+                           f"file under {root} or {REPO_POLICIES}, or a product type name)"])
     if base_path.is_file():
         base = read_policy_document(base_path, registry, _seen + (path.resolve(),))
     elif base_ref in registry.product_types:
@@ -298,8 +313,8 @@ def resolve_document(doc: LocatedDocument, registry: Registry, default_name: str
         if not isinstance(task, str):
             check.problem(("task",), f"task = {task!r} (a product type name, or null for none)")
         elif task not in registry.product_types:
-            check.problem(("task",), f"unknown product type {task!r} ({suggest(task, registry.product_types)}; "
-                                     "`skill-aug plugins` lists the installed ones)")
+            check.problem(("task",), f"{registry.missing('product type', task)}; "
+                                     "`skill-aug plugins` lists the installed ones")
         else:
             product_type = registry.product_types[task]
             plugin = registry.product_type_sources[task]

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from skill_aug.errors import SkillAugError
+from skill_aug.yaml_lines import load_bounded_yaml
 
 PRESET_DIR = Path(__file__).resolve().parents[1] / "presets"
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -327,7 +328,9 @@ def read_mapping(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")
     try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+        values, _ = load_bounded_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read ({err})") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
