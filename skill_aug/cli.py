@@ -126,18 +126,22 @@ def build_app() -> typer.Typer:
 
         registry = get_registry()
         problems: list[str] = []
+        valid = 0
         for path in policies:  # every file is checked, whatever happens to the one before
             try:
                 resolve_policy_file(path, registry)
+                valid += 1
             except PolicyError as err:
                 problems += err.problems
             except SkillAugError as err:
                 problems.append(f"{path}: {err}")
         for line in problems:
             typer.echo(line, err=True)
+        noun = "policy" if len(policies) == 1 else "policies"
         if problems:
+            typer.echo(f"{valid} of {len(policies)} {noun} valid")
             raise typer.Exit(1)
-        typer.echo(f"{len(policies)} polic{'y' if len(policies) == 1 else 'ies'} valid")
+        typer.echo(f"{len(policies)} {noun} valid")
 
     @app.command()
     def show(

@@ -100,16 +100,12 @@ class PluginSet:
     warning_prefix: str = "plugin"
     allow_env: str = ""
 
-    def disable(self, name: str, reason: str, distribution: str = "") -> None:
+    def disable(self, name: str, reason: str, distribution: str = "", version: str = "") -> None:
         """Take plugin ``name`` off the manager, record why and warn once in one line."""
-        loaded = self.plugins.pop(name, None)
-        if loaded is not None:
-            if self.manager.is_registered(loaded.plugin):
-                self.manager.unregister(loaded.plugin)
-            distribution = loaded.distribution
-            label = loaded.label()
-        else:
-            label = f"plugin {name!r} ({distribution or 'unknown distribution'})"
+        loaded = self.plugins.pop(name, None) or LoadedPlugin(name, None, distribution, version)
+        if loaded.plugin is not None and self.manager.is_registered(loaded.plugin):
+            self.manager.unregister(loaded.plugin)
+        distribution, label = loaded.distribution, loaded.label()
         self.failures.append(PluginFailure(name, distribution, reason))
         fix = (f"fix or uninstall {distribution}" if distribution not in {"", "local", "unknown"}
                else "fix it")
@@ -173,7 +169,7 @@ def load_plugins(
             try:
                 plugin = ep.load()
             except Exception as err:
-                found.disable(ep.name, f"import failed: {type(err).__name__}: {err}", dist)
+                found.disable(ep.name, f"import failed: {type(err).__name__}: {err}", dist, version)
                 continue
             candidates.append(LoadedPlugin(ep.name, plugin, dist, version))
         for missing in sorted((allowed or set()) - {ep.name for ep in eps}):
@@ -181,6 +177,13 @@ def load_plugins(
                           f"provides ({suggest(missing, [ep.name for ep in eps])})", stacklevel=2)
     candidates += [LoadedPlugin(name, plugin, "local", "") for name, plugin in extra_plugins]
     for candidate in candidates:
+        if candidate.name in found.plugins:  # two entry points (or an extra plugin) of one name
+            first = found.plugins[candidate.name]
+            found.failures.append(PluginFailure(candidate.name, candidate.distribution,
+                                                f"the name is already taken by {first.label()}"))
+            warnings.warn(f"{warning_prefix} {candidate.label()} is not loaded: {first.label()} has the same "
+                          f"name (rename one entry point, or choose with {allow_env})", stacklevel=2)
+            continue
         found.plugins[candidate.name] = candidate
         unknown = [h for h in _hook_names_of(candidate.plugin, project) if h not in spec_names]
         if unknown:

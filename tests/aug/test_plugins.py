@@ -51,17 +51,22 @@ def test_product_types_are_tagged_with_their_plugin(isolated_registry):
     assert [op.name for op in policy.spec.local_set] == ["Transpose"]
 
 
-def test_two_plugins_registering_one_type_is_an_error_naming_both(isolated_registry):
+def test_two_plugins_registering_one_type_keep_neither_and_using_it_names_both(isolated_registry):
     reg = isolated_registry(("rugs", Rugs()), ("other", OtherRugs()))
-    with pytest.raises(PluginError, match="'rug' is registered by two plugins: 'rugs'.*'other'"):
-        reg.raise_problems()
+    assert "rug" not in reg.product_types and not reg.failures  # both plugins stay enabled
+    with pytest.raises(PluginError, match=r"product type 'rug' is registered by 2 plugins, so by none: "
+                                          r"plugin 'rugs' \(local\) and plugin 'other' \(local\)"):
+        reg.product_type("rug")
+    with pytest.raises(PluginError, match="registered by 2 plugins"):
+        skill_aug.policy_for_task("rug")
 
 
-def test_misspelled_hook_is_an_error_naming_the_plugin(isolated_registry):
+def test_misspelled_hook_disables_the_plugin_naming_it(isolated_registry):
     reg = isolated_registry(("typo", Typo()), ("rugs", Rugs()))
-    with pytest.raises(PluginError, match="plugin 'typo'.*register_product_type.*did you mean register_product_types"):
-        reg.raise_problems()
-    assert "rug" in reg.product_types  # the others still load
+    (failure,) = reg.failures
+    assert failure.name == "typo"
+    assert "unknown hook 'register_product_type' (did you mean register_product_types?)" in failure.reason
+    assert "rug" in reg.product_types and "typo" not in reg.plugins  # the others still load
 
 
 class TrainerHook:
@@ -73,15 +78,33 @@ class TrainerHook:
         register("vicreg", "pkg.module:VICReg", "not a skill_aug hook")
 
 
+class HalfBroken:
+    """Registers a product type, then hands ``register`` something that is not one."""
+
+    @staticmethod
+    @hookimpl
+    def register_product_types(register):
+        register(ProductType("mat", "Mats"))
+        register({"name": "rug"})
+
+
 def test_register_methods_is_not_a_skill_aug_hook(isolated_registry):
     assert not hasattr(hookspecs, "register_methods")
     reg = isolated_registry(("trainer", TrainerHook()), ("rugs", Rugs()))
-    with pytest.raises(PluginError, match="plugin 'trainer'.*unknown hook 'register_methods'"):
-        reg.raise_problems()
+    (failure,) = reg.failures
+    assert "unknown hook 'register_methods' (a skill_train hook: publish the plugin in the entry-point " \
+           "group skill_train instead" in failure.reason
     assert "rug" in reg.product_types and not hasattr(reg, "methods")
     listing = json.loads(CliRunner().invoke(build_app(), ["plugins", "--json"]).output)
     assert [p["name"] for p in listing["plugins"]] == ["rugs"]
-    assert "methods" not in listing["plugins"][0]
+    assert listing["failed"][0]["name"] == "trainer"
+
+
+def test_an_invalid_registration_disables_everything_the_plugin_registered(isolated_registry):
+    reg = isolated_registry(("half", HalfBroken()), ("rugs", Rugs()))
+    (failure,) = reg.failures
+    assert failure.name == "half" and "expects a skill_aug.ProductType, got {'name': 'rug'}" in failure.reason
+    assert "mat" not in reg.product_types and "rug" in reg.product_types
 
 
 def test_unknown_task_suggests_installed_types():

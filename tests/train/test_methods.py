@@ -431,13 +431,20 @@ class _SecondDINO:
         register("dino", "skill_train.methods.simclr:SimCLR", "another dino")
 
 
-def test_a_broken_method_plugin_is_reported_and_a_clash_names_both_plugins():
+def test_a_broken_method_plugin_is_disabled_and_a_clash_keeps_neither():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         registry = build_registry([("typo", _MisspelledHook()), ("clash", _SecondDINO())])
-    assert [plugin for plugin, _ in registry.failures] == ["typo"]
-    assert "register_method" in registry.failures[0][1] and any("'typo'" in str(w.message) for w in caught)
-    assert {"dino", "simclr", "byol"} <= set(registry.methods)  # the other plugins still load
-    assert registry.methods["dino"].plugin == "skill_train_methods"  # the first registration is kept
-    with pytest.raises(MethodError, match="method 'dino' is registered by two plugins: 'skill_train_methods' and 'clash'"):
-        registry.raise_problems()
+    assert [f.name for f in registry.failures] == ["typo"]
+    assert "register_method" in registry.failures[0].reason and any("'typo'" in str(w.message) for w in caught)
+    assert {"simclr", "byol"} <= set(registry.methods)  # the other plugins still load
+    assert "dino" not in registry.methods  # no silent winner
+    previous = get_registry()
+    set_registry(registry)
+    try:
+        with pytest.raises(MethodError, match=r"method 'dino' is registered by 2 plugins, so by none: plugin "
+                                              r"'skill_train_methods' \(skill-aug 0\.1\.0\) and plugin 'clash' \(local\)"):
+            load_method("dino")
+        load_method("simclr")
+    finally:
+        set_registry(previous)

@@ -10,6 +10,9 @@ Local set A_lamp, and why each op is in it:
 No colour op: the global space (ToGray, ColorJitter) already makes embeddings colour
 agnostic. Preprocessing H crops to the lamp on its catalogue background and pads it to a
 square with the background colour, like the built-in product types.
+
+The synthetic catalogue draws lamps with the plugin's own silhouette (``silhouette.py``),
+registered through ``register_silhouettes``.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from typing import Any, Callable
 from skill_aug import OpSpec, ProductType, hookimpl
 from skill_aug.ops import catalogue_preprocessing, replicate_border
 from skill_plugin_lamps.lamp_glow import LampGlow
+from skill_plugin_lamps.silhouette import LAMP_SILHOUETTE
 
-__all__ = ["LAMP", "LampGlow", "register_ops", "register_product_types"]
+__all__ = ["LAMP", "LAMP_SILHOUETTE", "LampGlow", "register_ops", "register_product_types", "register_silhouettes"]
 
 LAMP = ProductType(
     name="lamp",
@@ -40,9 +44,8 @@ LAMP = ProductType(
         ),
         OpSpec("Perspective", {"scale": (0.02, 0.06), **replicate_border(), "p": 0.3}),
     ),
-    attributes=("pattern", "color"),
-    # The synthetic catalogue has no lamp shape; "generic" is its shape for any product.
-    silhouette="generic",
+    attributes=("pattern", "shade", "color"),  # "shade" is a label of the lamp silhouette
+    silhouette="lamp",  # registered below; synthetic lamps are drawn with it
 )
 
 
@@ -56,3 +59,9 @@ def register_ops(register: Callable[[type], None]) -> None:
 def register_product_types(register: Callable[[Any], None]) -> None:
     """Add the ``lamp`` product type (``skill train --task lamp``, ``skill-aug preview --task lamp``)."""
     register(LAMP)
+
+
+@hookimpl
+def register_silhouettes(register: Callable[[Any], None]) -> None:
+    """Teach the synthetic catalogue what a lamp looks like (``skill data synth --task lamp``)."""
+    register(LAMP_SILHOUETTE)
