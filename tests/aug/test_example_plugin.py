@@ -48,3 +48,19 @@ def test_a_policy_can_use_the_example_product_type(installed, tmp_path):
     result = skill_aug(installed, "preview", str(policy), "--samples", "1", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert out.stat().st_size > 0
+
+
+def test_the_example_draws_lamps_with_its_own_silhouette(installed, tmp_path):
+    probe = ("from skill_aug.synth import render_product, silhouette_for; "
+             "photos, attrs = render_product('lamp', seed=3, size=64); "
+             "print(silhouette_for('lamp').name, attrs['shade'])")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=installed)
+    assert result.returncode == 0, result.stderr
+    name, shade = result.stdout.split()
+    assert name == "lamp" and shade in {"drum", "empire", "dome"}
+    listing = json.loads(skill_aug(installed, "plugins", "--json").stdout)
+    (lamps,) = [p for p in listing["plugins"] if p["name"] == "lamps"]
+    assert lamps["silhouettes"] == ["lamp"]
+    out = tmp_path / "lamp.png"
+    preview = skill_aug(installed, "preview", "--task", "lamp", "--samples", "1", "--out", str(out))
+    assert preview.returncode == 0 and preview.stderr == "" and out.stat().st_size > 0

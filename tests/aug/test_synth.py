@@ -229,19 +229,6 @@ def test_an_unknown_task_gets_the_generic_shape(tmp_path):
         write_catalog("lamps", products=2, out=tmp_path / "x", silhouette="rocket")
 
 
-def test_a_plugin_product_type_can_name_its_silhouette(monkeypatch):
-    import types
-
-    import skill_aug.plugins
-    from skill_aug.spec import ProductType
-
-    declared = ProductType(name="benches", description="", silhouette="furniture")
-    registry = types.SimpleNamespace(product_types={"benches": declared})
-    monkeypatch.setattr(skill_aug.plugins, "get_registry", lambda check=True: registry)
-    assert silhouette_for("benches").name == "furniture"
-    assert silhouette_for("stools").name == "generic"
-
-
 def test_render_product_in_memory():
     photos, attrs = render_product("curtains", seed=4, size=80, n_photos=5)
     assert len(photos) == 5 and all(p.shape == (80, 80, 3) and p.dtype == np.uint8 for p in photos)
