@@ -69,7 +69,7 @@ def _generated_photos(task: Optional[str], seed: int) -> list:
 
 def _file_stem(name: str) -> str:
     """``name`` as one file name in the working folder: a policy's name may not pick a path."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "policy"
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "policy"
     return stem[:100]
 
 
