@@ -77,7 +77,7 @@ def _check_args(task: str, products: int, size: int, photos_min: int, photos_max
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", task or ""):
         raise SynthError(f"task {task!r}: use letters, digits, '-' or '_' (e.g. 'dress', 'wall-art')")
     if not 1 <= products <= MAX_PRODUCTS:
-        raise SynthError(f"--products {products}: not valid (expected an integer in [1, {MAX_PRODUCTS:,}])")
+        raise SynthError(f"products={products}: need an integer in [1, {MAX_PRODUCTS:,}]")
     if not 32 <= size <= 1024:
         raise SynthError(f"size={size}: must be between 32 and 1024 px")
     if not 1 <= photos_min <= photos_max <= 32:

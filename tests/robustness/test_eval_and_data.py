@@ -133,7 +133,7 @@ def test_search_options_are_checked_before_the_index_is_built(cli, finished_run,
 
 def test_synth_refuses_an_absurd_request_at_once(cli, tmp_path):
     out = tmp_path / "cat"
-    assert_refused(cli("skill", "data", "synth", "--products", 10**12, "--out", out), "--products 1000000000000")
+    assert_refused(cli("skill", "data", "synth", "--products", 10**12, "--out", out), "products=1000000000000")
     assert not out.exists()
 
 

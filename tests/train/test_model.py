@@ -7,7 +7,7 @@ import torch
 import pytest
 
 from skill_train.methods.dino import DINOHead
-from skill_train.models.backbone import backbone_config, create_backbone
+from skill_train.models.backbone import BackboneError, backbone_config, create_backbone
 from skill_train.models.ema import ema_update
 from skill_train.models.multicrop import MultiCropWrapper
 from skill_train.models.param_groups import parameter_groups
@@ -27,7 +27,7 @@ def test_backbone_config_is_plain_timm_kwargs():
     model = timm.create_model(**cfg)
     assert model.num_features == 32
     assert "dynamic_img_size" not in backbone_config("resnet18", 64)
-    with pytest.raises(ValueError, match="unknown timm model"):
+    with pytest.raises(BackboneError, match="'no_such_net' is not a timm model"):
         backbone_config("no_such_net", 64)
 
 
