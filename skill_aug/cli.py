@@ -105,8 +105,8 @@ def build_app() -> typer.Typer:
         policy: Optional[str] = typer.Argument(None, help="Policy YAML file (or use --task)."),
         task: Optional[str] = typer.Option(None, help="An installed product type's default policy."),
         image: Optional[List[Path]] = typer.Option(None, help="A photo or a folder of one product's photos; repeatable."),
-        samples: int = typer.Option(4, min=1, help="Rows in the grid."),
-        seed: int = typer.Option(0, help="Seed: the same seed draws the same grid."),
+        samples: int = typer.Option(4, min=1, max=64, help="Rows in the grid (1 to 64)."),
+        seed: int = typer.Option(0, min=0, help="Seed (0 or more): the same seed draws the same grid."),
         out: Optional[Path] = typer.Option(None, help="PNG to write (default preview-<policy>.png)."),
     ) -> None:
         """Write a PNG grid of x′, x″, the G_h views and the G_l views, one row per sample."""

@@ -70,6 +70,17 @@ def describe_unexpected(err: BaseException) -> str:
     return f"unexpected {what} (rerun with {DEBUG_FLAG} for the traceback)"
 
 
+def _is_click_error(err: BaseException) -> bool:
+    """A click usage / parameter error (typer vendors click from 0.25, so match by shape)."""
+    return callable(getattr(err, "format_message", None)) and isinstance(getattr(err, "exit_code", None), int)
+
+
+def _is_abort(err: BaseException) -> bool:
+    import typer
+
+    return isinstance(err, typer.Abort)
+
+
 def add_debug_option(app: Any) -> None:
     """Document ``--debug`` in ``app``'s help (``run_cli`` acts on it wherever it appears)."""
     import typer
@@ -90,7 +101,9 @@ def run_cli(build_app: Callable[[], Any], argv: Sequence[str] | None = None,
     if not debug:
         warnings.showwarning = _show_warning
     try:
-        build_app()(args=args, prog_name=prog_name, standalone_mode=True)
+        # Not standalone: click would print a usage error as a boxed paragraph, and a
+        # typo in a flag deserves the same one line as any other bad input.
+        status = build_app()(args=args, prog_name=prog_name, standalone_mode=False)
     except PolicyError as err:
         if debug:
             raise
@@ -108,7 +121,19 @@ def run_cli(build_app: Callable[[], Any], argv: Sequence[str] | None = None,
         print_error("interrupted")
         sys.exit(EXIT_INTERRUPTED)
     except Exception as err:  # the last line of defence: never a traceback without --debug
+        if type(err).__name__ == "NoArgsIsHelpError":  # a bare `skill`: the help, as click would
+            print((err.ctx.get_help() if getattr(err, "ctx", None) else str(err)))  # type: ignore[attr-defined]
+            sys.exit(EXIT_ERROR)
         if debug:
             raise
+        if _is_click_error(err):  # a bad flag, value or command name (click's own exceptions)
+            context = getattr(err, "ctx", None)
+            hint = f" (see `{context.command_path} --help`)" if context is not None else ""
+            print_error(_first_line(err.format_message()) + hint)  # type: ignore[attr-defined]
+            sys.exit(err.exit_code)  # type: ignore[attr-defined]
+        if _is_abort(err):
+            print_error("interrupted")
+            sys.exit(EXIT_INTERRUPTED)
         print_error(describe_unexpected(err))
         sys.exit(EXIT_UNEXPECTED)
+    sys.exit(status if isinstance(status, int) else 0)  # typer.Exit(code) comes back as its code

@@ -12,7 +12,6 @@ set it to an empty string to load none.
 from __future__ import annotations
 
 import inspect
-import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Iterable, TypeVar
 
@@ -22,7 +21,6 @@ from skill_aug.plugin_host import (
     Claims,
     Clash,
     InvalidRegistration,
-    LoadedPlugin,
     PluginFailure,
     load_plugins,
     suggest,

@@ -38,7 +38,7 @@ def app_raising(error: BaseException | None, warn: str | None = None):
 
 @pytest.fixture(autouse=True)
 def no_debug(monkeypatch):
-    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    monkeypatch.setenv(DEBUG_ENV, "0")  # off, and restored afterwards even though run_cli sets it
     monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # run_cli replaces it
 
 
@@ -96,3 +96,14 @@ def test_preview_writes_in_the_working_folder_whatever_the_policy_name_and_honou
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~umask  # readable by a teammate
+
+
+@pytest.mark.parametrize("args, line", [
+    (["gp"], "error: No such command 'gp'. (see `skill-aug --help`)"),
+    (["go", "--flga"], "error: No such option: --flga (Possible options: --flag, --no-flag) (see `skill-aug go "
+                       "--help`)"),
+])
+def test_usage_errors_are_one_line_too(capsys, args, line):
+    with pytest.raises(SystemExit) as exit_:
+        run_cli(app_raising(None), args, prog_name="skill-aug")
+    assert exit_.value.code == 2 and capsys.readouterr().err.splitlines() == [line]
