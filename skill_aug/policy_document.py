@@ -16,9 +16,13 @@ result; a file that gives both is an error.
 from __future__ import annotations
 
 import inspect
+import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from skill_aug.errors import PolicyError, SkillAugError
 from skill_aug.plugins import Registry, make_op, suggest
@@ -33,6 +37,12 @@ GROUP_KEYS = ("count", "size", "scale", "ratio", "ops", "per_view")
 BASES = {"skill": skill_global_space, "dino": dino_global_space}
 #: The old spelling of ``global_space.base``, still read.
 OLD_BASE_KEY = "preset"
+# The views of one product, uint8 RGB: the paper's 2 x 224 + 10 x 96 px take 0.6 MiB; a batch
+# holds hundreds of products, so a policy asking for more than this is a mistake, not a plan.
+MAX_VIEW_BYTES = 128 * 2**20
+# Pixel sizes, kernel sizes, counts and strengths of image ops all stay far below this; a
+# larger number (a 999999999 px blur kernel) passes albumentations' checks and then hangs.
+MAX_PARAM = 65_536
 
 
 @dataclass
@@ -127,6 +137,11 @@ class _Checker:
             self.problem(path + ("p",), f"{name}.p = {params['p']!r} is not a probability "
                                         "(a number from 0.0 to 1.0)")
             ok = False
+        for key, value in params.items():
+            if not _bounded(value):
+                self.problem(path + (key,), f"{name}.{key} = {value!r}: every number must be finite and "
+                                            f"at most {MAX_PARAM:,} in size (no image op uses more)")
+                ok = False
         if not ok:
             return None
         try:
@@ -137,6 +152,11 @@ class _Checker:
             shown = f"{name}.{field_name}" if field_name else name
             self.problem(where, f"{shown}: {message} (see `skill-aug ops` for {name}'s parameters)")
             return None
+        failure = _trial_run(info.cls, params)
+        if failure:
+            # A warning, not an error: ops with absolute pixel arguments may fail on a small
+            # photo and still suit the catalogue's; anything else will fail in the run too.
+            warnings.warn(f"{self.doc.where(path)}: {name} {failure}", stacklevel=2)
         return OpSpec(name, _resolved_params(transform, params))
 
     # -- view groups -------------------------------------------------------------------
@@ -172,15 +192,67 @@ class _Checker:
         return value
 
     def pair(self, value: Any, path: KeyPath, upper: float | None) -> tuple[float, float] | None:
-        bound = f"0 < low ≤ high ≤ {upper}" if upper else "0 < low ≤ high"
+        bound = f"0 < low ≤ high ≤ {upper}" if upper else "0 < low ≤ high, finite"
         if (
             isinstance(value, list) and len(value) == 2
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
             and 0 < value[0] <= value[1] and (upper is None or value[1] <= upper)
         ):
             return float(value[0]), float(value[1])
         self.problem(path, f"{_dotted(path)} = {value!r} (a pair [low, high] with {bound})")
         return None
+
+
+def _bounded(value: Any) -> bool:
+    """Every number in a parameter value (lists, tuples, mappings too) finite and |x| <= MAX_PARAM."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, (int, float)):
+        return math.isfinite(value) and abs(value) <= MAX_PARAM
+    if isinstance(value, (list, tuple)):
+        return all(_bounded(v) for v in value)
+    if isinstance(value, dict):
+        return all(_bounded(v) for v in value.values())
+    return True
+
+
+def _trial_photo() -> np.ndarray:
+    """A small product photo: a patterned block on a plain studio background (96 x 72 px)."""
+    photo = np.full((96, 72, 3), 235, np.uint8)
+    yy, xx = np.mgrid[0:64, 0:48]
+    photo[16:80, 12:60] = np.where(((yy // 8 + xx // 8) % 2)[..., None] == 1, (180, 40, 60), (40, 60, 160))
+    return photo
+
+
+def _trial_run(cls: type, params: dict[str, Any]) -> str | None:
+    """Apply the op (``p`` forced to 1) to a small photo; what went wrong, or ``None``.
+
+    Values an op accepts but cannot use (a median kernel OpenCV refuses) show up here, at
+    validation, instead of in the middle of a run; so do plugin ops that raise or return
+    something other than an image.
+    """
+    from skill_aug.plugins import blame_plugin
+
+    try:
+        transform = make_op(cls, {**params, "p": 1.0})
+    except Exception:  # noqa: BLE001 - construction with the written p already succeeded
+        return None
+    photo = _trial_photo()
+    for seed in (0, 1):
+        transform.set_random_seed(seed)
+        try:
+            out = transform(image=photo.copy())["image"]
+        except Exception as err:  # noqa: BLE001 - any failure is the op's, reported as one line
+            culprit = blame_plugin(err)
+            first = next((line.strip() for line in str(err).splitlines() if line.strip()), "")
+            hint = (f"a bug of {culprit}" if culprit else
+                    f"a value may be out of its useful range: see `skill-aug ops` for {cls.__name__}'s parameters")
+            return (f"fails on a {photo.shape[0]} x {photo.shape[1]} px test photo: {type(err).__name__}: "
+                    f"{first} ({hint})")
+        if not (isinstance(out, np.ndarray) and out.dtype == np.uint8 and out.ndim == 3 and out.shape[2] == 3):
+            got = f"{getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}".strip()
+            return f"returns {got} for a uint8 H x W x 3 photo (an op must return uint8 H x W x 3)"
+    return None
 
 
 def _dotted(path: KeyPath) -> str:
@@ -358,6 +430,13 @@ def resolve_document(doc: LocatedDocument, registry: Registry, default_name: str
         sources["global_space"] = doc.where(("global_space",)) if "global_space" in data else f"base {base}"
         if groups["high_res"] and groups["low_res"]:
             global_space = GlobalSpace(groups["high_res"], groups["low_res"])
+            view_bytes = sum(g.count * g.size * g.size * 3 for g in (groups["high_res"], groups["low_res"]))
+            if view_bytes > MAX_VIEW_BYTES:
+                check.problem(("global_space",),
+                              f"the views of one product need {view_bytes / 2**20:,.0f} MiB "
+                              f"({groups['high_res'].count} x {groups['high_res'].size} px + "
+                              f"{groups['low_res'].count} x {groups['low_res'].size} px, RGB); at most "
+                              f"{MAX_VIEW_BYTES // 2**20} MiB: use fewer or smaller views")
 
     name = data.get("name", default_name)
     description = data.get("description", product_type.description if product_type else "")

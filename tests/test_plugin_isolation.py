@@ -235,9 +235,15 @@ def test_an_op_constructor_that_raises_is_one_line_naming_the_plugin(envs, tmp_p
 
 
 def test_an_op_that_raises_while_augmenting_is_one_line_naming_the_plugin(envs, tmp_path):
+    validate = run(envs["badops"], "show", "--task", "crashing")  # the trial run at validation finds it
+    assert validate.returncode == 0
+    assert one_line(validate.stderr) == (
+        "warning: <product type crashing>:1: Crashing fails on a 96 x 72 px test photo: RuntimeError: boom while "
+        "augmenting (a bug of plugin 'badops' (skill-plugin-badops 0.2.0))")
     result = run(envs["badops"], "preview", "--task", "crashing", "--out", str(tmp_path / "c.png"))
     assert result.returncode == 1 and not (tmp_path / "c.png").exists()
-    line = one_line(result.stderr)
+    warning, line = warnings_of(result.stderr)
+    assert warning == one_line(validate.stderr)
     assert line.startswith("error: plugin 'badops' (skill-plugin-badops 0.2.0) raised RuntimeError: boom while "
                            "augmenting (the plugin's bug")
     debug = run(envs["badops"], "preview", "--task", "crashing", "--out", str(tmp_path / "c.png"), "--debug")

@@ -65,3 +65,30 @@ def test_yaml_bombs_and_duplicate_keys_in_a_preset(cli, tmp_path, text, said):
     out = tmp_path / "run"
     assert_refused(cli("skill", "train", "--task", "dress", "--preset", preset, "--out", out), said)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("text, said", [
+    ("task: dress\nglobal_space:\n  high_res: {ratio: [1, .inf]}\n", "policy.yaml:3: global_space.high_res.ratio"),
+    ("task: dress\nlocal_set:\n  - GaussianBlur: {blur_limit: [3, 999999999], p: 1.0}\n",
+     "policy.yaml:3: GaussianBlur.blur_limit = [3, 999999999]: every number must be finite and at most 65,536"),
+    ("task: dress\nlocal_set:\n  - Affine: {rotate: [-10, .nan], p: 0.5}\n", "Affine.rotate"),
+    ("task: dress\nglobal_space:\n  high_res: {count: 64, size: 4096}\n",
+     "the views of one product need 3,072 MiB"),
+])
+def test_values_that_pass_an_ops_own_checks_but_cannot_work_are_refused(cli, tmp_path, text, said):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text)
+    for command in (("validate", policy), ("preview", policy, "--samples", "1", "--out", tmp_path / "p.png")):
+        result = cli("skill-aug", *command)
+        assert_policy_refused(result, said)
+    assert not (tmp_path / "p.png").exists()
+
+
+def test_an_op_that_fails_on_a_photo_is_a_warning_at_validation(cli, tmp_path):
+    """OpenCV rejects this kernel only when it runs: the trial run at validation says so."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("task: dress\nlocal_set:\n  - MedianBlur: {blur_limit: [3, 65535], p: 0.1}\n")
+    result = cli("skill-aug", "validate", policy)
+    assert result.code == 0 and "Traceback" not in result.stderr
+    (line,) = result.error_lines
+    assert line.startswith(f"warning: {policy}:3: MedianBlur fails on a 96 x 72 px test photo: ")
