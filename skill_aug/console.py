@@ -49,8 +49,12 @@ def print_warning(message: str) -> None:
 
 
 def _first_line(text: str) -> str:
-    """The first non-empty line: a worker's re-raised error carries a whole traceback."""
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+    """The line that says what happened: the first, or for an error a DataLoader worker
+    re-raised (its message holds the worker's whole traceback) the original error's own."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if any(line.startswith("Original Traceback") for line in lines):
+        return lines[-1]
+    return lines[0] if lines else ""
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
@@ -62,7 +66,9 @@ def describe_unexpected(err: BaseException) -> str:
     """One line for an exception nobody turned into a message: who raised it, and the way on."""
     from skill_aug.plugins import blame_plugin  # the plugin host only when something broke
 
-    what = f"{type(err).__name__}: {_first_line(str(err))}".rstrip(": ")
+    line = _first_line(str(err))
+    name = type(err).__name__
+    what = line if line.startswith(f"{name}:") else f"{name}: {line}".rstrip(": ")
     culprit = blame_plugin(err)
     if culprit is not None:
         return (f"{culprit} raised {what} (the plugin's bug: update or uninstall it, or leave it "

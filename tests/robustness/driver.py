@@ -38,7 +38,9 @@ def run(request: dict) -> dict:
         os.chdir(request.get("cwd") or saved_cwd)
         sys.argv = [request["cli"], *request["argv"]]
         with warnings.catch_warnings():
-            warnings.simplefilter("default")  # fresh warning registries, as in a new process
+            warnings.simplefilter("default")  # fresh warning registries, as in a new process,
+            for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+                warnings.simplefilter("ignore", category)  # and the categories a new process ignores
             try:
                 main()
             except SystemExit as stop:

@@ -171,6 +171,8 @@ def test_nan_loss_stops_after_saving_the_last_good_state(catalog, policy_file, t
     state = load_checkpoint(tmp_path / "nan")
     assert state["next_step"] == 2 and len(metrics(tmp_path / "nan")) == 2
     assert all(torch.isfinite(v).all() for v in state["student"].values())
+    summary = json.loads((tmp_path / "nan" / "summary.json").read_text())
+    assert summary["status"] == "diverged" and not (tmp_path / "nan" / "backbone.safetensors").exists()
 
 
 def test_per_parameter_clipping_and_last_layer_freeze():

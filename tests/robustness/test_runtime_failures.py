@@ -1,0 +1,27 @@
+"""Failures that only show once work runs: an op failing inside a DataLoader worker, absurd
+counts given on the command line. (A diverging loss: tests/train/test_trainer.py.)"""
+
+from __future__ import annotations
+
+from conftest import assert_refused, train_args
+
+
+def test_an_op_failing_in_a_dataloader_worker_is_its_own_one_line(cli, catalogue, workdir, tmp_path):
+    policy = tmp_path / "policy.yaml"  # the catalogue's photos are 40 px: a 1000 px crop cannot work
+    policy.write_text("name: crops\nlocal_set:\n  - Crop: {x_min: 0, y_min: 0, x_max: 1000, y_max: 1000, p: 1.0}\n"
+                      "global_space:\n  base: dino\n")
+    args = train_args(catalogue, workdir, "--out", tmp_path / "run", "--workers", 1, "--max-steps", 2)
+    args[args.index("--policy") + 1] = policy
+    result = cli("skill", *args)
+    assert result.code != 0 and "Traceback" not in result.stderr and "Original" not in result.stderr
+    warning, error = result.error_lines  # the trial run at validation warned already
+    assert warning.startswith(f"warning: {policy}:3: Crop fails on a 96 x 72 px test photo")
+    assert error.startswith("error: unexpected ValueError: Values for crop should be non negative"), error
+
+
+def test_absurd_counts_on_the_command_line_are_one_line(cli, tmp_path):
+    assert_refused(cli("skill-aug", "preview", "--task", "dress", "--samples", 1_000_000_000,
+                       "--out", tmp_path / "p.png"), "--samples")
+    assert_refused(cli("skill", "data", "synth", "--task", "dress", "--products", "10^12",
+                       "--out", tmp_path / "c"), "--products")
+    assert not (tmp_path / "p.png").exists() and not (tmp_path / "c").exists()
