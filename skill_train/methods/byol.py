@@ -23,6 +23,7 @@ from torch import nn
 
 from skill_train.methods.base import Method, MethodSetup, StepResult
 from skill_train.methods.heads import projection_mlp
+from skill_train.methods.options import check_widths
 from skill_train.methods.errors import MethodError
 from skill_train.models.ema import ema_update
 from skill_train.models.multicrop import MultiCropWrapper
@@ -38,9 +39,7 @@ class BYOLOptions:
     pred_hidden_dim: int = 4096
 
     def __post_init__(self) -> None:
-        for name in ("proj_hidden_dim", "proj_dim", "pred_hidden_dim"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"option {name} = {getattr(self, name)!r} is not valid (expected an integer >= 1)")
+        check_widths(self, ("proj_hidden_dim", "proj_dim", "pred_hidden_dim"))
 
 
 def byol_loss(p1: torch.Tensor, p2: torch.Tensor, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:

@@ -23,6 +23,18 @@ _SCALARS: dict[str, Callable[[Any], bool]] = {
 }
 
 
+#: Widest head layer any method accepts (4x DINO's 65536 prototypes): a typo's 10^9 would need terabytes.
+MAX_WIDTH = 262_144
+
+
+def check_widths(options: object, names: tuple[str, ...], minimum: int = 1) -> None:
+    """Raise ``ValueError`` naming the first of ``names`` that is not a layer width in [minimum, MAX_WIDTH]."""
+    for name in names:
+        value = getattr(options, name)
+        if not minimum <= value <= MAX_WIDTH:
+            raise ValueError(f"option {name} = {value!r} is not valid (expected an integer in [{minimum}, {MAX_WIDTH}])")
+
+
 @dataclass(frozen=True)
 class NoOptions:
     """A method without options of its own."""

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from skill_train.methods.base import Method, MethodSetup, StepResult
 from skill_train.methods.collectives import gather_with_grad
 from skill_train.methods.heads import projection_mlp
+from skill_train.methods.options import check_widths
 from skill_train.methods.errors import MethodError
 from skill_train.models.multicrop import MultiCropWrapper
 
@@ -39,9 +40,7 @@ class SimCLROptions:
     def __post_init__(self) -> None:
         if not self.temperature > 0:
             raise ValueError(f"option temperature = {self.temperature!r} is not valid (expected a number > 0)")
-        for name in ("proj_hidden_dim", "proj_dim"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"option {name} = {getattr(self, name)!r} is not valid (expected an integer >= 1)")
+        check_widths(self, ("proj_hidden_dim", "proj_dim"))
 
 
 def nt_xent_loss(

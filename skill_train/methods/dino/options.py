@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skill_train.methods.options import MAX_WIDTH
+
 CENTERINGS = ("center", "sinkhorn")
-#: Widest head layer accepted (4x the paper's 65536 prototypes): a typo's 10^9 would need terabytes.
-MAX_WIDTH = 262_144
 
 
 @dataclass(frozen=True)
