@@ -111,5 +111,6 @@ def knn_check(
             "n_classes": int(len(set(train_y[tr].tolist()) | set(test_y[te].tolist()))),
             "n_train": int(tr.sum()),
             "n_test": int(te.sum()),
+            "unreadable_photos": int(train.meta.get("unreadable", 0) + test.meta.get("unreadable", 0)),
         }
     return report

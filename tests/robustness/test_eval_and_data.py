@@ -18,6 +18,7 @@ def test_the_end_of_run_knn_skipped_the_unreadable_photo(finished_run):
     summary = json.loads((finished_run / "summary.json").read_text())
     assert summary["status"] == "stopped at --max-steps 1" and summary["steps"] == 1
     assert summary["knn"]["attributes"]["pattern"]["n_test"] > 0
+    assert summary["knn"]["attributes"]["pattern"]["unreadable_photos"] == 1  # skipped and counted
 
 
 def test_embed_skips_and_counts_unreadable_photos(cli, finished_run, catalogue, tmp_path):
