@@ -226,12 +226,13 @@ def test_an_op_constructor_that_raises_is_one_line_naming_the_plugin(envs, tmp_p
         assert result.returncode == 2
         assert one_line(result.stderr) == (f"error: plugin 'badops' (skill-plugin-badops 0.2.0) could not build op "
                                            f"{op}: {error}")
-    policy = tmp_path / "bad.yaml"
-    policy.write_text(f"task: {task}\n")
-    result = run(env, "validate", str(policy), str(ROOT / "policies" / "dress.yaml"))
-    assert result.returncode == 1 and result.stdout.strip() == "1 of 2 policies valid"
-    assert one_line(result.stderr).startswith(f"{policy}: plugin 'badops'")
-    first_party_still_works(env, tmp_path, [])
+    if op == "ExplodingRuntimeError":  # the other commands do not depend on which exception it is
+        policy = tmp_path / "bad.yaml"
+        policy.write_text(f"task: {task}\n")
+        result = run(env, "validate", str(policy), str(ROOT / "policies" / "dress.yaml"))
+        assert result.returncode == 1 and result.stdout.strip() == "1 of 2 policies valid"
+        assert one_line(result.stderr).startswith(f"{policy}: plugin 'badops'")
+        first_party_still_works(env, tmp_path, [])
 
 
 def test_an_op_that_raises_while_augmenting_is_one_line_naming_the_plugin(envs, tmp_path):

@@ -44,8 +44,11 @@ def no_debug(monkeypatch):
 
 @pytest.mark.parametrize("error, code, line", [
     (SkillAugError("bad --products: use 1 to 1,000,000"), 2, "error: bad --products: use 1 to 1,000,000"),
-    (RuntimeError("disk on fire\n  Original Traceback (most recent call last):\n  ..."), 1,
-     "error: unexpected RuntimeError: disk on fire (rerun with --debug for the traceback)"),
+    (RuntimeError("disk on fire"), 1, "error: unexpected RuntimeError: disk on fire (rerun with --debug for the "
+                                      "traceback)"),
+    (ValueError("Caught ValueError in DataLoader worker process 0.\nOriginal Traceback (most recent call last):\n"
+                '  File "x.py", line 1, in f\nValueError: crop too large'), 1,
+     "error: unexpected ValueError: crop too large (rerun with --debug for the traceback)"),
     (KeyboardInterrupt(), 130, None),  # Ctrl-C: the shell's status, no traceback
 ])
 def test_errors_are_one_line_with_an_exit_code(capsys, error, code, line):
