@@ -67,8 +67,13 @@ class LoadedPlugin:
 
     def label(self) -> str:
         """``plugin 'lamps' (skill-plugin-lamps 0.1.0)``, as every message names a plugin."""
-        origin = " ".join(part for part in (self.distribution, self.version) if part)
-        return f"plugin {self.name!r} ({origin or self.module})"
+        return plugin_label(self.name, self.distribution, self.version, self.module)
+
+
+def plugin_label(name: str, distribution: str, version: str, module: str = "") -> str:
+    """How every message names a plugin: ``plugin 'lamps' (skill-plugin-lamps 0.1.0)``."""
+    origin = " ".join(part for part in (distribution, version) if part)
+    return f"plugin {name!r} ({origin or module or 'unknown distribution'})"
 
 
 class InvalidRegistration(Exception):

@@ -23,6 +23,7 @@ from skill_aug.plugin_host import (
     InvalidRegistration,
     PluginFailure,
     load_plugins,
+    plugin_label,
     suggest,
 )
 from skill_aug.spec import OpSpec, ProductType, Silhouette
@@ -55,8 +56,7 @@ class PluginInfo:
 
     def label(self) -> str:
         """``plugin 'lamps' (skill-plugin-lamps 0.1.0)``."""
-        origin = " ".join(part for part in (self.distribution, self.version) if part)
-        return f"plugin {self.name!r} ({origin or self.module})"
+        return plugin_label(self.name, self.distribution, self.version, self.module)
 
 
 @dataclass(frozen=True)
