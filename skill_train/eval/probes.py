@@ -1,14 +1,16 @@
-"""Linear and non-linear probes on frozen embeddings (scikit-learn), with early stopping.
+"""Linear and non-linear probes on frozen embeddings (scikit-learn), tuned without leaks.
 
-- Linear: multinomial logistic regression — an ``MLPClassifier`` with no hidden layer
-  (softmax over an affine map) — on standardised features.
-- Non-linear: the same with one ReLU hidden layer.
+Both work on standardised features, and every choice they make is made on the *training*
+side only, with whole groups (designs or products) held out, so no design of the test side
+and none of a validation fold leaks into what a probe learns:
 
-Both are trained with Adam from a fixed seed, one epoch at a time; a validation split of
-the *training* groups (designs or products, so no design leaks into validation either)
-picks the epoch with the lowest validation log-loss, stopping after ``patience`` epochs
-without improvement. Without enough groups for a validation split, the training loss is
-monitored instead.
+- Linear: multinomial logistic regression, L-BFGS (scikit-learn's ``LogisticRegression``),
+  its inverse L2 strength C chosen from ``c_grid`` by group k-fold cross-validation
+  (accuracy, ties to the lower log-loss), then refitted on every training row.
+- Non-linear: one ReLU hidden layer (``MLPClassifier``, Adam from a fixed seed), trained one
+  epoch at a time; a validation split of the training groups picks the epoch with the
+  lowest validation log-loss (stopping after ``patience`` epochs without improvement) and
+  the L2 penalty from ``alpha_grid``. Without enough groups, the training loss is monitored.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Literal, Sequence
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
@@ -34,41 +38,33 @@ class ProbeConfig:
     """Hyper-parameters of a probe; all of them go into the JSON report."""
 
     kind: ProbeKind = "linear"
-    hidden: int = 512
-    alpha: float = 1e-4
-    learning_rate: float | None = None  # None: 1e-2 linear, 1e-3 non-linear (measured, see docs)
+    c_grid: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0)  # linear: inverse L2 strengths tried
+    folds: int = 3  # linear: group k-fold for choosing C
+    hidden: int = 512  # non-linear from here on
+    alpha_grid: tuple[float, ...] = (1e-4, 1e-2, 1.0)
+    learning_rate: float = 1e-3
     batch_size: int = 256  # capped so an epoch has >= 10 steps
     max_epochs: int = 200
     patience: int = 10
     val_fraction: float = 0.15
     seed: int = 0
 
-    @property
-    def lr(self) -> float:
-        """The Adam learning rate used: ``learning_rate``, or the default of this kind of probe."""
-        if self.learning_rate is not None:
-            return self.learning_rate
-        return 1e-2 if self.kind == "linear" else 1e-3
-
     def to_json(self) -> dict:
-        """The parameters as a plain dict (``hidden`` only for the non-linear probe)."""
-        out = dict(self.__dict__, learning_rate=self.lr)
-        if self.kind == "linear":
-            out.pop("hidden")
-        return out
+        """The parameters this kind of probe uses, as a plain dict."""
+        linear = ("kind", "c_grid", "folds", "seed")
+        keep = linear if self.kind == "linear" else [k for k in self.__dict__ if k not in ("c_grid", "folds")]
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items() if k in keep}
 
 
 @dataclass
 class Probe:
-    """A fitted probe: standardiser + classifier, and how training stopped."""
+    """A fitted probe: standardiser + classifier, and how its hyper-parameters were chosen."""
 
     config: ProbeConfig
     scaler: StandardScaler
-    model: MLPClassifier
+    model: LogisticRegression | MLPClassifier
     classes: np.ndarray
-    best_epoch: int
-    epochs_run: int
-    monitored: str
+    training: dict = field(default_factory=dict)
     history: list[float] = field(default_factory=list)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
@@ -80,8 +76,8 @@ class Probe:
         return self.classes[self.predict_proba(x).argmax(axis=1)]
 
     def training_json(self) -> dict:
-        """How training went: epochs run, the epoch kept, the monitored loss."""
-        return {"best_epoch": self.best_epoch, "epochs_run": self.epochs_run, "monitored": self.monitored}
+        """How it was tuned: the chosen C (linear) or alpha and epochs (non-linear), and on what."""
+        return dict(self.training)
 
 
 def validation_split(
@@ -118,8 +114,8 @@ def fit_probe(
 ) -> Probe:
     """Fit a probe on training rows ``x`` with labels ``y``.
 
-    ``groups`` (design or product of each row) keeps validation rows' groups out of the
-    rows the probe trains on; None treats every row as its own group.
+    ``groups`` (design or product of each row) keeps whole groups together in every fold and
+    validation split; None treats every row as its own group.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y).astype(str)
@@ -129,22 +125,77 @@ def fit_probe(
     if len(classes) < 2:
         raise EvaluationError(f"a probe needs >= 2 classes in training, got {list(classes)}")
     groups = np.asarray(groups) if groups is not None else np.arange(len(y)).astype(str)
-
     scaler = StandardScaler().fit(x)
     xs = scaler.transform(x)
+    if config.kind == "linear":
+        model, training = _fit_linear(xs, y, groups, config)
+        return Probe(config, scaler, model, classes, training)
+    return _fit_nonlinear(xs, y, groups, classes, config, scaler)
+
+
+def _logistic(c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, solver="lbfgs", max_iter=2000)
+
+
+def _fit_linear(xs: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                config: ProbeConfig) -> tuple[LogisticRegression, dict]:
+    """L-BFGS logistic regression with C chosen by group k-fold on the training side."""
+    folds = min(config.folds, len(np.unique(groups)))
+    scores: dict[float, tuple[float, float]] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if folds >= 2 and len(config.c_grid) > 1:
+            splits = [(tr, va) for tr, va in GroupKFold(n_splits=folds).split(xs, y, groups)
+                      if len(np.unique(y[tr])) >= 2]
+            for c in config.c_grid:
+                accuracies, losses = [], []
+                for tr, va in splits:
+                    model = _logistic(c).fit(xs[tr], y[tr])
+                    proba = model.predict_proba(xs[va])
+                    known = np.isin(y[va], model.classes_)  # a class missing from the fold's fit: an error
+                    predicted = model.classes_[proba.argmax(axis=1)]
+                    accuracies.append(float(np.mean(predicted == y[va])))
+                    index = np.searchsorted(model.classes_, y[va][known])
+                    losses.append(_log_loss(proba[known], index) if known.any() else np.inf)
+                if splits:
+                    scores[c] = (float(np.mean(accuracies)), float(np.mean(losses)))
+        best = max(scores, key=lambda c: (scores[c][0], -scores[c][1])) if scores else 1.0
+        model = _logistic(best).fit(xs, y)
+    training = {"C": best, "chosen_by": f"{folds}-fold group cross-validation" if scores else "default (too few groups)",
+                "cv_accuracy": {str(c): round(a, 4) for c, (a, _) in scores.items()}}
+    return model, training
+
+
+def _fit_nonlinear(xs: np.ndarray, y: np.ndarray, groups: np.ndarray, classes: np.ndarray,
+                   config: ProbeConfig, scaler: StandardScaler) -> Probe:
+    """The MLP with early stopping on held-out groups, for each alpha; the best on validation."""
     fit_rows, val_rows = validation_split(y, groups, config.val_fraction, config.seed)
     monitored = "validation log-loss" if len(val_rows) else "training log-loss"
     watch_x, watch_y = (xs[val_rows], y[val_rows]) if len(val_rows) else (xs[fit_rows], y[fit_rows])
     watch_index = np.searchsorted(classes, watch_y)
+    best: tuple[float, MLPClassifier, float, int, list[float]] | None = None
+    for alpha in config.alpha_grid:
+        model, loss, epoch, history = _early_stopped_mlp(xs[fit_rows], y[fit_rows], watch_x, watch_index,
+                                                         classes, alpha, config)
+        if best is None or loss < best[0] - 1e-6:
+            best = (loss, model, alpha, epoch, history)
+    assert best is not None
+    loss, model, alpha, epoch, history = best
+    training = {"alpha": alpha, "best_epoch": epoch, "epochs_run": len(history), "monitored": monitored}
+    return Probe(config, scaler, model, classes, training, history)
 
+
+def _early_stopped_mlp(x: np.ndarray, y: np.ndarray, watch_x: np.ndarray, watch_index: np.ndarray,
+                       classes: np.ndarray, alpha: float,
+                       config: ProbeConfig) -> tuple[MLPClassifier, float, int, list[float]]:
     model = MLPClassifier(
-        hidden_layer_sizes=(config.hidden,) if config.kind == "nonlinear" else (),
+        hidden_layer_sizes=(config.hidden,),
         activation="relu",
         solver="adam",
-        alpha=config.alpha,
+        alpha=alpha,
         # at least ~10 steps per epoch, so small training sets still converge in few epochs
-        batch_size=min(config.batch_size, max(8, -(-len(fit_rows) // 10))),
-        learning_rate_init=config.lr,
+        batch_size=min(config.batch_size, max(8, -(-len(x) // 10))),
+        learning_rate_init=config.learning_rate,
         random_state=config.seed,
         shuffle=True,
     )
@@ -153,7 +204,7 @@ def fit_probe(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for epoch in range(1, config.max_epochs + 1):
-            model.partial_fit(xs[fit_rows], y[fit_rows], classes=classes)
+            model.partial_fit(x, y, classes=classes)
             loss = _log_loss(model.predict_proba(watch_x), watch_index)
             history.append(loss)
             if loss < best_loss - 1e-6:
@@ -164,4 +215,4 @@ def fit_probe(
                 if since_best >= config.patience:
                     break
     model.coefs_, model.intercepts_ = best_state
-    return Probe(config, scaler, model, classes, best_epoch, len(history), monitored, history)
+    return model, best_loss, best_epoch, history
