@@ -71,9 +71,9 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(0, help="DataLoader workers for embedding."),
         json_out: Optional[Path] = typer.Option(None, "--json", help="Write every figure and its parameters here."),
     ) -> None:
-        """Linear / non-linear probes (Acc, R@90, R@95), k-NN and colour entropy of frozen embeddings."""
+        """Linear / non-linear probes (Acc, R@90, R@95), k-NN, held-out product retrieval and colour entropy."""
         from skill_train.eval.from_run import run_eval
-        from skill_train.eval.report import attribute_table, entropy_table, write_json
+        from skill_train.eval.report import attribute_table, entropy_table, retrieval_line, write_json
 
         if json_out:
             check_writable(json_out, "--json")
@@ -86,6 +86,7 @@ def register(app: typer.Typer) -> None:
                       f"of {split['train_groups'] + split['test_groups']} {split['group_by']} groups"
                       f"{_skipped(result['source']['embedding'])}")
         console.print(attribute_table(result))
+        console.print(retrieval_line(result))
         console.print(entropy_table(result))
         if json_out:
             write_json(json_out, result)

@@ -6,7 +6,9 @@
 
 Per attribute: a linear and a non-linear probe (accuracy, R@90, R@95) and weighted k-NN
 accuracy, all trained on the train side of a design-grouped split and scored on the test
-side. Colour entropy clusters every row (no labels are used to fit k-means).
+side. Held-out product retrieval (R@1, mAP) needs no labels at all: each test-side photo
+should find its product's other photos first. Colour entropy clusters every row (no labels
+are used to fit k-means).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from skill_train.eval.errors import EvaluationError
 from skill_train.eval.knn import knn_predict
 from skill_train.eval.metrics import accuracy, chance_level, color_entropy, recall_at_precision
 from skill_train.eval.probes import ProbeConfig, fit_probe
+from skill_train.eval.retrieval import product_retrieval
 from skill_train.eval.splits import Split, group_split, row_groups
 
 @dataclass(frozen=True)
@@ -158,6 +161,9 @@ def evaluate(
         labels = np.asarray([attributes[pid].get(name, "") for pid in table.product_id])
         result["attributes"][name] = evaluate_attribute(x, labels, groups, split, settings, step)
 
+    result["retrieval"] = product_retrieval(x[split.test], table.product_id[split.test], settings.seed)
+    step("retrieval")
+
     colors, source = row_colors(table, catalog, attributes)
     k = settings.entropy_k
     if k is None:
@@ -193,4 +199,4 @@ def resolve_attributes(
 
 def count_steps(n_attributes: int, settings: EvalSettings) -> int:
     """How many times :func:`evaluate` calls its ``progress`` callback."""
-    return n_attributes * (len(settings.probes) + 1) + 1
+    return n_attributes * (len(settings.probes) + 1) + 2

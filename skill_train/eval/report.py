@@ -63,6 +63,15 @@ def attribute_table(result: dict, title: str = "Frozen-embedding probes") -> Tab
     return table
 
 
+def retrieval_line(result: dict) -> str:
+    """One line for the label-free score: held-out product retrieval R@1 and mAP, beside chance."""
+    block = result.get("retrieval") or {}
+    if "skipped" in block or not block:
+        return f"held-out product retrieval: skipped ({block.get('skipped', 'not computed')})"
+    return (f"held-out product retrieval (no labels): R@1 {pct(block['r@1'])} % (chance {pct(block['chance_r@1'])} %), "
+            f"mAP {pct(block['map'])} % over {block['queries']} photos of {block['products']} products")
+
+
 def entropy_table(result: dict, title: str = "Colour entropy of k-means clusters (higher = more colour-agnostic)") -> Table:
     """Mean per-cluster colour entropy and H(C|K)/H(C) at the default K and over the sweep."""
     ce = result["color_entropy"]
