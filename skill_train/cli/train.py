@@ -38,7 +38,8 @@ def _resume_folder(resume: str, out: str | None) -> Any:
 #: The config field each command-line flag sets (and the flag an error about that field names).
 FLAGS = {"task": "--task", "data": "--data", "policy": "--policy", "preset": "--preset", "epochs": "--epochs",
          "batch_size": "--batch-size", "lr": "--lr", "workers": "--workers", "seed": "--seed", "out": "--out",
-         "max_steps": "--max-steps", "device": "--device", "init": "--init", "method": "--method", "arch": "--arch"}
+         "max_steps": "--max-steps", "device": "--device", "init": "--init", "method": "--method", "arch": "--arch",
+         "eval_every": "--eval-every"}
 _FIELD_FLAGS = {("base_lr" if k == "lr" else k): v for k, v in FLAGS.items()}
 
 
@@ -69,7 +70,7 @@ def build_config(options: dict[str, Any], console: Any) -> Any:
         "epochs": options["epochs"], "batch_size": options["batch_size"], "base_lr": options["lr"],
         "workers": options["workers"], "seed": options["seed"], "out": options["out"],
         "max_steps": options["max_steps"], "device": options["device"], "init": options["init"],
-        "method": options.get("method"), "arch": options.get("arch"),
+        "method": options.get("method"), "arch": options.get("arch"), "eval_every": options.get("eval_every"),
     }
     check_flags(overrides)
     if options.get("arch") is not None:
@@ -127,6 +128,7 @@ def register(app: typer.Typer) -> None:
         nproc: int = typer.Option(1, "--nproc", min=1, help="Processes on this machine (launches torchrun, DDP)."),
         method: Optional[str] = typer.Option(None, "--method", help="Training method: dino (default), simclr, byol or one a plugin registers; the preset takes that method's recipe (SimCLR/BYOL: ResNet-18 on CPU, ResNet-50 for paper)."),
         arch: Optional[str] = typer.Option(None, "--arch", help="Any timm model name as the backbone (e.g. resnet50, vit_small_patch16_224), built with timm's defaults."),
+        eval_every: Optional[int] = typer.Option(None, "--eval-every", help="Held-out k-NN of the embedding network every N epochs, logged and shown (0: only at the end; the CPU preset: 5)."),
     ) -> None:
         """Train a design representation with self-distillation on a product catalogue."""
         from rich.console import Console
@@ -136,7 +138,7 @@ def register(app: typer.Typer) -> None:
 
         options = dict(task=task, data=data, policy=policy, preset=preset, epochs=epochs, batch_size=batch_size,
                        lr=lr, workers=workers, seed=seed, out=out, resume=resume, max_steps=max_steps,
-                       device=device, init=init, method=method, arch=arch)
+                       device=device, init=init, method=method, arch=arch, eval_every=eval_every)
         options = {k: (str(v) if isinstance(v, Path) else v) for k, v in options.items()}
         console = Console()
         if nproc > 1 and "LOCAL_RANK" not in os.environ:

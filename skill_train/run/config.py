@@ -77,6 +77,7 @@ class TrainConfig:
     eval_holdout: float = 0.2
     knn_k: int = 20
     knn_temperature: float = 0.07
+    eval_every: int = 0  # epochs between held-out k-NN checks during training (0: only at the end)
     # backbone and views
     arch: str = "vit_tiny_patch16_224"
     arch_overrides: dict[str, Any] = field(default_factory=dict)
@@ -192,6 +193,7 @@ class TrainConfig:
              f"an integer in [1, {MAX_PRODUCTS}] or null"),
             ("knn_k", self.knn_k >= 1, "an integer >= 1"),
             ("knn_temperature", self.knn_temperature > 0, "a number > 0"),
+            ("eval_every", 0 <= self.eval_every <= MAX_EPOCHS, f"an integer in [0, {MAX_EPOCHS}] (0: off)"),
             ("drop_path_rate", 0 <= self.drop_path_rate < 1, "a rate in [0, 1)"),
             ("min_lr", self.min_lr >= 0, "a number >= 0"),
             ("warmup_epochs", self.warmup_epochs >= 0, "a number >= 0 (capped at epochs)"),

@@ -52,13 +52,14 @@ class RunLog:
                 TextColumn("lr {task.fields[lr]:.2e}"),
                 TextColumn(f"{stat_label} " + "{task.fields[stat]:.3f}"),
                 TextColumn("{task.fields[ips]:.0f} img/s"),
+                TextColumn("{task.fields[knn]}"),
                 TimeRemainingColumn(),
                 console=self.console,
                 transient=False,
             )
             self._task = self._progress.add_task(
                 "train", total=total_steps, completed=start_step, epoch=0, loss=float("nan"), lr=0.0,
-                stat=float("nan"), ips=0.0,
+                stat=float("nan"), ips=0.0, knn="",
             )
             self._progress.start()
 
@@ -74,6 +75,9 @@ class RunLog:
                 self._task, completed=record["step"] + 1, epoch=record["epoch"], loss=record["loss"],
                 lr=record["lr"], stat=record.get(self.stat_key, float("nan")), ips=record["images_per_s"],
             )
+            if record.get("knn"):  # the learning signal: held-out k-NN, shown until the next check
+                shown = ", ".join(f"{name} {100 * acc:.1f}%" for name, acc in record["knn"].items())
+                self._progress.update(self._task, knn=f"k-NN {shown}")
 
     def print(self, *objects: Any) -> None:
         """Print on rank 0 (through the progress bar when it is live)."""
@@ -88,6 +92,15 @@ class RunLog:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def knn_curve(run_dir: Path) -> list[dict[str, Any]]:
+    """The held-out k-NN checks logged during training (``--eval-every``), from ``metrics.jsonl``."""
+    path = RunDir(run_dir).metrics
+    if not path.is_file():
+        return []
+    records = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return [{"step": r["step"], "epoch": r["epoch"] + 1, **r["knn"]} for r in records if r.get("knn")]
 
 
 class Throughput:
@@ -121,7 +134,7 @@ class Throughput:
 
 
 #: Keys of a step's record that are the run's own, not the method's statistics.
-STEP_KEYS = {"step", "epoch", "loss", "lr", "wd", "images_per_s"}
+STEP_KEYS = {"step", "epoch", "loss", "lr", "wd", "images_per_s", "knn"}
 
 
 def run_summary(

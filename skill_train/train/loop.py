@@ -43,7 +43,7 @@ from skill_train.run.checkpoint import (
 from skill_train.run.config import ConfigError, TrainConfig
 from skill_train.run.export import export_backbone
 from skill_train.run.folder import RUNS_ROOT, RunDir
-from skill_train.run.log import RunLog, Throughput, run_summary, summary_tables
+from skill_train.run.log import RunLog, Throughput, knn_curve, run_summary, summary_tables
 from skill_train.schedules import cosine_schedule, scaled_lr
 from skill_train.train.build import build_method, initial_backbone
 from skill_train.train.data import TrainData, prepare_data
@@ -318,6 +318,10 @@ def _train(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, wal
                         "wd": float(wd_schedule[step]), **updates, **out.stats,
                         "images_per_s": throughput.tick(cfg.batch_size),
                     }
+                    if _learning_check_due(cfg, step, spe, stop_at) and ctx.is_main and data.split is not None \
+                            and data.attributes:
+                        last["knn"] = _learning_check(method, data, cfg, ctx)
+                        throughput.restart_clock()  # the check's time is not training time
                     log.step(last)
                     if stop_requested:
                         save(step + 1, "interrupted")
@@ -329,6 +333,30 @@ def _train(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, wal
 
     return _finish(cfg, ctx, data, run, method, model_config, last, stop_at, spe,
                    throughput, status, precision, wall_start)
+
+
+def _learning_check_due(cfg: TrainConfig, step: int, spe: int, stop_at: int) -> bool:
+    """After every ``eval_every``-th epoch's last step, except the run's last (the final check covers it)."""
+    epoch_done = (step + 1) % spe == 0
+    return bool(cfg.eval_every) and epoch_done and ((step + 1) // spe) % cfg.eval_every == 0 and step + 1 < stop_at
+
+
+def _knn_args(cfg: TrainConfig, data: TrainData, ctx: DistContext) -> dict[str, Any]:
+    """How the held-out k-NN check embeds: the training view size, the policy's H, the run's k and T."""
+    return dict(attributes=data.attributes, size=data.policy.high_res_size, device=str(ctx.device),
+                k=cfg.knn_k, temperature=cfg.knn_temperature,
+                preprocess=lambda image: data.policy.preprocess(image, seed=0))
+
+
+def _learning_check(method: Method, data: TrainData, cfg: TrainConfig, ctx: DistContext) -> dict[str, float]:
+    """Held-out k-NN accuracy of the embedding network now (``--eval-every``): the learning signal.
+
+    Under ``fork_rng`` so the check never changes the training's random stream: a run with
+    and without checks, or resumed across one, trains identically.
+    """
+    with torch.random.fork_rng(devices=[ctx.device] if ctx.device.type == "cuda" else []):
+        scores = knn_check(method.embedding_backbone(), data.catalog, data.split, **_knn_args(cfg, data, ctx))
+    return {name: block["accuracy"] for name, block in scores.items()}
 
 
 def _header(cfg: TrainConfig, data: TrainData, ctx: DistContext, run_dir: Path, total: int, start: int,
@@ -358,16 +386,17 @@ def _finish(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, me
     train_seconds = time.perf_counter() - wall_start
     knn: dict[str, Any] = {}
     if data.split is not None and data.attributes:
-        eval_args = dict(attributes=data.attributes, size=data.policy.high_res_size, device=str(ctx.device),
-                         k=cfg.knn_k, temperature=cfg.knn_temperature,
-                         preprocess=lambda image: data.policy.preprocess(image, seed=0))
+        eval_args = _knn_args(cfg, data, ctx)
         trained = knn_check(embedding, data.catalog, data.split, **eval_args)
         random_init = knn_check(initial_backbone(cfg, data.policy.high_res_size), data.catalog, data.split, **eval_args)
         for name, result in trained.items():
             result["random_init_accuracy"] = random_init.get(name, {}).get("accuracy", float("nan"))
         knn = {"k": cfg.knn_k, "temperature": cfg.knn_temperature, "group_by": data.split.group_by,
                "train_products": len(data.split.train), "test_products": len(data.split.test),
-               "photos_per_product": 2, "attributes": trained}
+               "photos_per_product": 2, "attributes": trained,
+               # the learning signal: every --eval-every check, then this final one
+               "curve": knn_curve(run.path) + [{"step": steps_done - 1, "epoch": steps_done / spe,
+                                                **{name: r["accuracy"] for name, r in trained.items()}}]}
     summary = run_summary(
         run, status=status, method=cfg.method, arch=cfg.arch, steps=steps_done, epochs_done=steps_done / spe,
         last=last, method_figures=method.summary(last),  # DINO: ln K, the teacher's entropy and the KL

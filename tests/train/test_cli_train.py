@@ -22,7 +22,7 @@ from skill_train.train.distributed import torchrun_command
 from test_trainer import catalog, policy_file  # noqa: F401  (module-scoped fixtures)
 
 OPTIONS = dict(task=None, data=None, policy=None, preset=None, epochs=None, batch_size=None, lr=None, workers=None,
-               seed=None, out=None, resume=None, max_steps=None, device=None, init=None, method=None)
+               seed=None, out=None, resume=None, max_steps=None, device=None, init=None, method=None, eval_every=None)
 
 
 def app() -> typer.Typer:

@@ -147,6 +147,24 @@ def test_resume_after_interruption_gives_the_same_losses(catalog, policy_file, f
     assert torch.equal(a["dino_loss"]["center"], b["dino_loss"]["center"])
 
 
+def test_eval_every_logs_the_learning_signal_without_changing_training(catalog, policy_file, finished_run, tmp_path):
+    """A k-NN check after epoch 1 of 2: logged, kept in the summary, shown; the losses are untouched,
+    also when the run is interrupted before the check and resumed across it."""
+    cfg = tiny(catalog, policy_file, tmp_path / "checked", drop_path_rate=0.1, eval_every=1)
+    train(cfg.replace(max_steps=1))
+    train(cfg.replace(resume=True))
+    rows = metrics(tmp_path / "checked")
+    assert [r["loss"] for r in rows] == [r["loss"] for r in metrics(finished_run)]
+    checked = [r for r in rows if "knn" in r]
+    spe = len(rows) // 2
+    assert [r["step"] for r in checked] == [spe - 1]  # after epoch 1; the last epoch has the final check
+    assert set(checked[0]["knn"]) == {"pattern", "color"} and 0 <= checked[0]["knn"]["pattern"] <= 1
+    curve = json.loads((tmp_path / "checked" / "summary.json").read_text())["knn"]["curve"]
+    assert [point["epoch"] for point in curve] == [1, 2.0] and curve[0]["pattern"] == checked[0]["knn"]["pattern"]
+    a, b = load_checkpoint(finished_run), load_checkpoint(tmp_path / "checked")
+    assert all(torch.equal(a["teacher"][k], b["teacher"][k]) for k in a["teacher"])
+
+
 def test_existing_run_needs_resume_and_resume_needs_a_run(catalog, policy_file, finished_run, tmp_path):
     with pytest.raises(ConfigError, match="already holds a run"):
         train(tiny(catalog, policy_file, finished_run))
