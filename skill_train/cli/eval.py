@@ -4,7 +4,7 @@
     skill embed --checkpoint runs/dress --data DIR --out dress.npz [--per-product mean]
     skill eval --checkpoint runs/dress --data DIR --attribute pattern --json eval.json
     skill eval --embeddings dress.npz --data DIR
-    skill compare --task dress --preset cpu [--row skill --row dino]
+    skill compare --task dress --preset cpu [--row skill --row dino] [--seeds 3]
     skill search --checkpoint runs/dress --data DIR --query photo.jpg --k 10
 """
 
@@ -101,7 +101,10 @@ def register(app: typer.Typer) -> None:
         epochs: Optional[int] = typer.Option(None, help="Epochs for every row (default: the preset's)."),
         batch_size: Optional[int] = typer.Option(None, help="Batch size for every row (default: the preset's)."),
         products: Optional[int] = typer.Option(None, help="Size of the synthetic catalogue (default 600)."),
-        seed: int = typer.Option(0, help="One seed for every row's training, split, probes and k-means."),
+        seed: Optional[int] = typer.Option(None, help="One seed for every row's training, split, probes and k-means (default 0)."),
+        seeds: Optional[str] = typer.Option(None, help="Several seeds: a count (3: seeds 0, 1, 2) or a list (0,1,2); every "
+                                                       "row runs per seed in OUT/ROW/seed-N, the report gives mean ± sd "
+                                                       "and paired differences with a 95 % interval."),
         row: List[str] = typer.Option([], help="Only these rows (repeatable): random-init, dino, skill, "
                                                "skill-no-local, skill-no-preprocess, skill-low-colour, byol, simclr."),
         method: List[str] = typer.Option([], hidden=True, help="Old spelling of --row."),
@@ -112,23 +115,28 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(0, help="DataLoader workers for embedding."),
     ) -> None:
         """Train SkiLL, DINO and the ablations under one budget, evaluate all, write the comparison."""
-        from skill_train.compare.report import comparison_tables
+        from skill_train.compare.report import report_tables
         from skill_train.compare.rows import select, standard_rows
         from skill_train.compare.runs import compare as run_compare
+        from skill_train.compare.seeds import parse_seeds
+        from skill_train.eval.errors import EvaluationError
         from skill_train.run.folder import RUNS_ROOT
         from skill_train.train.loop import TrainingInterrupted
 
+        if seeds is not None and seed is not None:
+            raise EvaluationError("--seed and --seeds: give one of them (--seeds 0,1,2 names every seed)")
+        seed_list = parse_seeds(seeds) if seeds is not None else None
         console = Console()
         folder = out or RUNS_ROOT / f"compare-{task}"
         rows = select(standard_rows(task, folder), list(row) + list(method))
         try:
             report = run_compare(task, folder, data=data, preset=budget or preset, epochs=epochs, batch_size=batch_size,
-                                 products=products, seed=seed, rows=rows, attributes=attribute, map_kind=map_kind,
-                                 device=device, workers=workers, log=console.print)
+                                 products=products, seed=seed or 0, seeds=seed_list, rows=rows, attributes=attribute,
+                                 map_kind=map_kind, device=device, workers=workers, log=console.print)
         except TrainingInterrupted as stop:
             console.print(f"[yellow]{stop}[/]; run the same command again to resume (finished rows are reused)")
             raise typer.Exit(130)
-        for table in comparison_tables([(r["label"], r["eval"]) for r in report["rows"]]):
+        for table in report_tables(report):
             console.print(table)
         console.print(f"wrote {folder}/comparison.json, comparison.md, color_entropy.png, map.png")
 

@@ -68,3 +68,92 @@ def comparison_markdown(rows: Sequence[tuple[str, dict]]) -> str:
         cells = [label, nats(ce["value"]), nats(ce["normalized"])] + [nats(ce["sweep"].get(k, {}).get("value")) for k in sweep]
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
+
+
+# --- a comparison over several seeds -------------------------------------------------------------
+
+Grid = tuple[str, list[str], list[list[str]]]  # title, header, rows of cells
+
+
+def _number(value: float | None, unit: str, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    sign = "+" if signed else ""
+    return f"{100 * value:{sign}.2f}" if unit == "fraction" else f"{value:{sign}.3f}"
+
+
+def mean_sd(figure: dict, unit: str, runs: int) -> str:
+    """``38.54 ± 2.10`` (percentages for fractions, nats otherwise), with ``(n=k)`` if fewer seeds had it."""
+    text = _number(figure["mean"], unit)
+    if figure["sd"] is not None:
+        text += f" ± {_number(figure['sd'], unit)}"
+    return text + (f" (n={figure['n']})" if figure["n"] != runs else "")
+
+
+def difference(figure: dict, unit: str) -> str:
+    """``+3.10 [−1.20, +7.40]``, or ``+3.10 [n/a]`` with a single pair (no interval exists)."""
+    text = _number(figure["mean"], unit, signed=True)
+    if figure["mean"] is None:
+        return text
+    if figure["low"] is None:
+        return f"{text} [n/a]"
+    return f"{text} [{_number(figure['low'], unit, True)}, {_number(figure['high'], unit, True)}]"
+
+
+def seeded_grids(report: dict) -> list[Grid]:
+    """Per group of figures (an attribute, colour entropy, retrieval): mean ± sd per row, then
+    the claims' paired differences with their interval."""
+    metrics = report["metrics"]
+    groups: dict[str, list[str]] = {}
+    for key, metric in metrics.items():
+        groups.setdefault(metric["group"], []).append(key)
+    summaries, differences = [], []
+    for group, keys in groups.items():
+        unit = "%" if metrics[keys[0]]["unit"] == "fraction" else "nats"
+        header = [metrics[k]["label"] for k in keys]
+        summaries.append((f"{group} ({unit}): mean ± sd over seeds", ["method"] + header + ["n"],
+                          [[row["label"]] + [mean_sd(row["over_seeds"][k], metrics[k]["unit"], len(row["runs"])) for k in keys]
+                           + [str(len(row["runs"]))] for row in report["rows"]]))
+        if report["differences"]:
+            differences.append((f"{group} ({unit}): paired difference [95 % interval]", ["difference"] + header + ["n"],
+                                [[d["label"]] + [difference(d["metrics"][k], metrics[k]["unit"]) for k in keys]
+                                 + [str(len(d["seeds"]))] for d in report["differences"]]))
+    return summaries + differences
+
+
+def seeded_tables(report: dict) -> list[Table]:
+    """The multi-seed report as rich tables (see :func:`seeded_grids`)."""
+    tables = []
+    for title, header, rows in seeded_grids(report):
+        table = Table(title=title)
+        for i, column in enumerate(header):
+            table.add_column(column, justify="left" if i == 0 else "right")
+        for cells in rows:
+            table.add_row(*cells)
+        tables.append(table)
+    return tables
+
+
+def _md_row(cells: list[str]) -> str:
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def seeded_markdown(report: dict) -> str:
+    """The multi-seed report as Markdown: what was run, then the tables of :func:`seeded_grids`."""
+    seeds = report["seeds"]
+    out = [f"Seeds {', '.join(map(str, seeds))} (n = {len(seeds)}); each seed also draws the held-out designs, "
+           f"so the rows of one seed are paired. Mean ± sample standard deviation over seeds; differences are the "
+           f"mean of the per-seed differences with a 95 % Student-t interval (n/a with one seed). "
+           f"Figures (color_entropy.png, map.png): seed {report['figures_seed']}.", ""]
+    for title, header, rows in seeded_grids(report):
+        out += [f"**{title}**", "", _md_row(header), "|" + "---|" * len(header)]
+        out += [_md_row(cells) for cells in rows]
+        out.append("")
+    return "\n".join(out)
+
+
+def report_tables(report: dict) -> list[Table]:
+    """The comparison's rich tables: one seed (the paper's layout) or several (mean ± sd, differences)."""
+    if "seeds" in report:
+        return seeded_tables(report)
+    return comparison_tables([(r["label"], r["eval"]) for r in report["rows"]])

@@ -10,11 +10,17 @@ budget), an interrupted one is resumed, and its embeddings and evaluation are ca
 beside it. The outputs are ``comparison.json``, ``comparison.md``, ``color_entropy.png``
 and ``map.png`` (a 2-D map of each row's product embeddings coloured by pattern and by
 colour).
+
+With ``seeds=[0, 1, 2]`` every (row, seed) pair trains into ``OUT/<row>/seed-<n>/`` (reused
+alike), the seed also drawing the held-out designs, so rows of one seed are paired; the report
+gives mean ± sd over seeds per row and figure, and the paired differences of the paper's claims
+with a 95 % interval (:mod:`skill_train.compare.seeds`, :mod:`skill_train.compare.stats`).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -123,6 +129,44 @@ def ensure_evaluated(run_dir: Path, catalog: Any, settings: EvalSettings, device
     return json.loads(eval_path.read_text(encoding="utf-8")), table
 
 
+def run_row(spec: RowSpec, base: Any, run_dir: Path, catalog: Any, settings: EvalSettings, task: str, device: str,
+            workers: int, log: Callable[[str], None]) -> tuple[dict[str, Any], EmbeddingTable]:
+    """Train (or reuse) and evaluate one row into ``run_dir``; returns its report entry and embeddings."""
+    cfg = row_config(base, spec, run_dir)
+    action = ensure_trained(spec, cfg, run_dir, log)
+    result, table = ensure_evaluated(run_dir, catalog, settings, device, workers)
+    summary = RunDir(run_dir).read_summary()
+    log(f"[bold]{spec.label}[/]: {action}, evaluated ({run_dir})")
+    entry = {
+        "name": spec.name, "label": spec.label, "method": spec.method, "policy": spec.policy or f"task:{task}",
+        "run_dir": str(run_dir), "action": action,
+        "train": {k: summary.get(k) for k in ("status", "steps", "final_loss", "uniform_loss", "train_time_s")},
+        "eval": result,
+    }
+    return entry, table
+
+
+def seeded_rows(rows_spec: Sequence[RowSpec], base: Any, out: Path, seeds: Sequence[int], catalog: Any,
+                settings: EvalSettings, task: str, device: str, workers: int,
+                log: Callable[[str], None]) -> tuple[list[dict[str, Any]], list[EmbeddingTable]]:
+    """Every (row, seed) pair, seed by seed, in ``OUT/<row>/seed-<n>/``: the rows, each with its
+    runs (seed, run folder, action, training summary, evaluation), and the first seed's embeddings."""
+    from skill_train.compare.seeds import seed_run_dir
+
+    rows = [{"name": spec.name, "label": spec.label, "method": spec.method, "policy": spec.policy or f"task:{task}",
+             "runs": []} for spec in rows_spec]
+    tables: list[EmbeddingTable] = []
+    for seed in seeds:
+        log(f"[bold]seed {seed}[/]")
+        for spec, row in zip(rows_spec, rows):
+            entry, table = run_row(spec, base.replace(seed=seed), seed_run_dir(out, spec.name, seed), catalog,
+                                   replace(settings, seed=seed), task, device, workers, log)
+            row["runs"].append({"seed": seed, **{k: entry[k] for k in ("run_dir", "action", "train", "eval")}})
+            if seed == seeds[0]:
+                tables.append(table)
+    return rows, tables
+
+
 def compare(
     task: str,
     out: Path,
@@ -138,15 +182,26 @@ def compare(
     device: str = "auto",
     workers: int = 0,
     log: Callable[[str], None] = print,
+    seeds: Sequence[int] | None = None,
 ) -> dict[str, Any]:
-    """Train (or reuse) and evaluate every row, write the report files into ``out``; returns the report."""
+    """Train (or reuse) and evaluate every row, write the report files into ``out``; returns the report.
+
+    With ``seeds``, every row is trained and evaluated once per seed (``seed`` is then unused) and
+    the report gives mean ± sd over seeds and the paired differences of the paper's claims.
+    """
     from skill_aug.catalog import Catalog
     from skill_aug.synth import default_catalog
     from skill_train.compare.figures import write_figures
+    from skill_train.compare.report import seeded_markdown
+    from skill_train.compare.seeds import claim_differences, metrics_of, row_figures
     from skill_train.run.config import TrainConfig
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    seeds = list(seeds) if seeds is not None else None
+    if seeds is not None and (not seeds or len(set(seeds)) != len(seeds)):
+        raise EvaluationError(f"seeds must be distinct and at least one, got {seeds}")
+    seed = seeds[0] if seeds else seed
     base = TrainConfig.from_preset(preset, task=task, data=data, seed=seed, epochs=epochs, batch_size=batch_size,
                                    synthetic_products=products, device=device)
     rows_spec = list(rows) if rows is not None else standard_rows(task, out)
@@ -157,34 +212,35 @@ def compare(
     catalog = Catalog.open(data_path)
     settings = EvalSettings(attributes=tuple(attributes) or None, task=task,
                             test_fraction=base.eval_holdout or 0.2, seed=seed)
+    budget = {k: v for k, v in base.to_dict().items() if k not in RUN_ONLY_FIELDS | {"policy", "method"}}
 
-    results: list[dict[str, Any]] = []
-    tables: list[EmbeddingTable] = []
-    for spec in rows_spec:
-        run_dir = out / spec.name
-        cfg = row_config(base, spec, run_dir)
-        action = ensure_trained(spec, cfg, run_dir, log)
-        result, table = ensure_evaluated(run_dir, catalog, settings, device, workers)
-        summary = RunDir(run_dir).read_summary()
-        log(f"[bold]{spec.label}[/]: {action}, evaluated ({run_dir})")
-        results.append({
-            "name": spec.name, "label": spec.label, "method": spec.method, "policy": spec.policy or f"task:{task}",
-            "run_dir": str(run_dir), "action": action,
-            "train": {k: summary.get(k) for k in ("status", "steps", "final_loss", "uniform_loss", "train_time_s")},
-            "eval": result,
-        })
-        tables.append(table)
-
-    report = {
-        "task": task,
-        "data": str(data_path),
-        "budget": {k: v for k, v in base.to_dict().items() if k not in RUN_ONLY_FIELDS | {"policy", "method"}},
-        "eval_settings": settings.to_json(),
-        "rows": results,
-    }
-    labelled = [(r["label"], r["eval"]) for r in results]
+    if seeds is None:
+        results, tables = [], []
+        for spec in rows_spec:
+            entry, table = run_row(spec, base, out / spec.name, catalog, settings, task, device, workers, log)
+            results.append(entry)
+            tables.append(table)
+        report = {"task": task, "data": str(data_path), "budget": budget, "eval_settings": settings.to_json(),
+                  "rows": results}
+        labelled = [(r["label"], r["eval"]) for r in results]
+    else:
+        results, tables = seeded_rows(rows_spec, base, out, seeds, catalog, settings, task, device, workers, log)
+        metrics = metrics_of([run["eval"] for row in results for run in row["runs"]])
+        for row in results:
+            row["over_seeds"] = row_figures(row["runs"], metrics)
+        report = {
+            "task": task, "data": str(data_path), "seeds": seeds,
+            "budget": {k: v for k, v in budget.items() if k != "seed"},
+            "eval_settings": {k: v for k, v in settings.to_json().items() if k != "seed"},
+            "metrics": {m.key: {"group": m.group, "label": m.label, "unit": m.unit} for m in metrics},
+            "rows": results,
+            "differences": claim_differences(results, metrics),
+            "figures_seed": seeds[0],
+        }
+        labelled = [(r["label"], r["runs"][0]["eval"]) for r in results]
     figures = write_figures(out, labelled, tables, catalog, map_kind, seed)
     report["figures"] = {k: str(v) for k, v in figures.items()}
     write_json(out / "comparison.json", report)
-    atomic_write_text(out / "comparison.md", comparison_markdown(labelled))
+    markdown = comparison_markdown(labelled) if seeds is None else seeded_markdown(report)
+    atomic_write_text(out / "comparison.md", markdown)
     return report
