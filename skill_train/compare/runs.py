@@ -36,8 +36,9 @@ from skill_train.run.folder import RunDir
 from skill_train.run.log import run_summary
 
 #: TrainConfig fields that say how a run is executed, not what it learns; ignored when a
-#: finished run is checked against the comparison's budget.
-RUN_ONLY_FIELDS = {"out", "resume", "device", "workers", "threads", "max_steps"}
+#: finished run is checked against the comparison's budget. ``eval_every`` only watches the run
+#: (its k-NN check has its own random state), so runs from before it existed are still reused.
+RUN_ONLY_FIELDS = {"out", "resume", "device", "workers", "threads", "max_steps", "eval_every"}
 
 
 def row_config(base: Any, spec: RowSpec, run_dir: Path) -> Any:

@@ -137,6 +137,9 @@ def test_a_second_seeded_compare_trains_nothing(seeded, monkeypatch):
     root, run, _ = seeded
     mtimes = {p: p.stat().st_mtime for p in (root / "out").glob("*/seed-*/backbone.safetensors")}
     assert len(mtimes) == 4
+    # a run watched more or less often during training (eval_every) learned the same: still reused
+    saved = root / "out" / "skill" / "seed-0" / "config.yaml"
+    saved.write_text(yaml.safe_dump({**yaml.safe_load(saved.read_text()), "eval_every": 3}))
 
     def no_training(cfg):
         raise AssertionError(f"trained {cfg.out} again")
