@@ -25,7 +25,6 @@ from skill_aug.images import read_image
 from skill_train.eval.checks import check_search_options
 from skill_train.eval.embed import embed_run, load_run
 from skill_train.eval.embeddings import EmbeddingTable
-from skill_train.eval.errors import EvaluationError
 from skill_train.eval.metrics import l2_normalize
 from skill_train.eval.transform import photo_tensor
 from skill_train.models.device import resolve_device

@@ -13,7 +13,7 @@ import pytest
 import torch
 import yaml
 
-from conftest import REPO, assert_refused, fresh_process, train_args, tree_hashes
+from conftest import assert_refused, fresh_process, train_args, tree_hashes
 
 
 def test_a_folder_that_is_not_a_run_is_never_written_into(cli, catalogue, workdir, tmp_path):
