@@ -25,6 +25,9 @@ from skill_aug.catalog_formats import ATTRIBUTES_FILE, MANIFEST_SUFFIXES, SHOWN,
 from skill_aug.errors import CatalogError, CatalogWarning, ImageReadError
 from skill_aug.images import DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, DEFAULT_MIN_SIDE, read_image
 
+#: The column that names each product's type (a product type name, e.g. ``dress``).
+CATEGORY_COLUMN = "category"
+
 __all__ = [
     "ATTRIBUTES_FILE",
     "Catalog",
@@ -199,6 +202,17 @@ class Catalog:
             valid = ", ".join(self._columns) or "none"
             raise CatalogError(f"{self.source}: no attribute {name!r}; attributes: {valid}")
         return list(self._columns[name])
+
+    def categories(self, column: str = CATEGORY_COLUMN) -> dict[str, int]:
+        """Products per value of the ``category`` column (the product type), most common first;
+        empty when there is no such column. Products without a value are not counted."""
+        if column not in self._columns:
+            return {}
+        counts: dict[str, int] = {}
+        for value in self._columns[column]:
+            if value:
+                counts[value] = counts.get(value, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
     def subset(self, indices: Iterable[int]) -> Catalog:
         """A catalogue of the products at ``indices`` (in that order), with fresh failure counts."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+from skill_aug.catalog import CATEGORY_COLUMN
 from skill_train.eval.colors import color_column
 
 #: Columns that name rather than describe a product; never scored.
@@ -38,7 +39,7 @@ def default_attributes(
 ) -> list[str]:
     """Columns worth scoring (see the module doc); ``task`` defaults to a single-valued ``category`` column."""
     if not task:
-        categories = {a.get("category", "") for a in attributes.values()} - {""}
+        categories = {a.get(CATEGORY_COLUMN, "") for a in attributes.values()} - {""}
         task = categories.pop() if len(categories) == 1 else None
     declared = [n for n in task_attributes(task) if n in attribute_names]
     keep = []

@@ -45,16 +45,43 @@ class TrainData:
         self.sampler.start_batch = start_batch
 
 
+def catalog_task(cfg: TrainConfig) -> str | None:
+    """The product type ``--data``'s ``category`` column names, when every product has the same one.
+
+    A catalogue of one type (e.g. a synthetic one) needs no ``--task``. Several types, or none,
+    is an error saying how to choose (one policy then serves every product).
+    """
+    from skill_aug.catalog import CATEGORY_COLUMN, Catalog
+
+    if not cfg.data:
+        return None
+    categories = Catalog.open(cfg.data).categories()
+    if len(categories) == 1:
+        return next(iter(categories))
+    how = "give --task (a product type) or --policy FILE: that policy then serves every product"
+    if not categories:
+        raise ConfigError(f"nothing to train on: {cfg.data} has no '{CATEGORY_COLUMN}' column to name its product "
+                          f"type; {how}")
+    found = ", ".join(f"{name} ({n})" for name, n in categories.items())
+    raise ConfigError(f"{cfg.data} holds {len(categories)} product types ({found}) and one run trains one policy: "
+                      f"{how}")
+
+
 def resolve_policy(cfg: TrainConfig) -> Any:
-    """The task's installed policy (or ``cfg.policy``), resized and recounted as the preset and method ask."""
+    """The task's installed policy (or ``cfg.policy``), resized and recounted as the preset and method ask.
+
+    Without ``--task`` or ``--policy``, the type the catalogue's ``category`` column names.
+    """
     from skill_aug import load_policy, policy_for_task
 
     if cfg.policy:
         policy = load_policy(Path(cfg.policy))
     elif cfg.task:
         policy = policy_for_task(cfg.task)
+    elif cfg.data:
+        policy = policy_for_task(catalog_task(cfg))
     else:
-        raise ConfigError("nothing to train on: give --task (a product type) or --policy FILE")
+        raise ConfigError("nothing to train on: give --task (a product type), --policy FILE or --data DIR")
     if cfg.high_res_size or cfg.low_res_size:
         policy = policy.with_view_sizes(
             high=cfg.high_res_size or policy.high_res_size, low=cfg.low_res_size or policy.low_res_size

@@ -154,3 +154,36 @@ def test_bad_method_options_and_devices_are_one_line_on_the_command_line(tmp_pat
         assert not (tmp_path / "run").exists()  # nothing written
     with pytest.raises(DeviceError, match=r"--device 'gpu0' is not a device \(cpu, cuda, cuda:N or auto\)"):
         resolve_device("gpu0")
+
+
+def test_a_catalogue_of_one_type_needs_no_task_and_several_types_say_how_to_choose(tiny_preset, tmp_path):
+    from skill_aug.synth import write_catalog
+
+    shirts = tmp_path / "shirt16"
+    write_catalog("shirt", products=16, out=shirts, size=64, photos_min=2, photos_max=2)
+    run = tmp_path / "run"
+    result = CliRunner().invoke(app(), ["train", "--data", str(shirts), "--preset", str(tiny_preset), "--out",
+                                        str(run), "--max-steps", "1"])
+    assert result.exit_code == 0, result.output
+    policy = yaml.safe_load((run / "policy.yaml").read_text())
+    assert policy["task"] == "shirt" and "shirt" in policy["name"]
+
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    rows = ["product_id,category,pattern"]
+    for i, category in enumerate(["dress"] * 3 + ["shoes"] * 2):
+        folder = mixed / f"p{i}"
+        folder.mkdir()
+        for photo in (shirts / sorted(p.name for p in shirts.iterdir() if p.is_dir())[i]).iterdir():
+            (folder / photo.name).write_bytes(photo.read_bytes())
+        rows.append(f"p{i},{category},plain")
+    (mixed / "attributes.csv").write_text("\n".join(rows) + "\n")
+    from skill_train.train.data import resolve_policy
+
+    cfg = cli_train.build_config({**OPTIONS, "data": str(mixed), "preset": str(tiny_preset)}, Console())
+    with pytest.raises(ConfigError, match=r"holds 2 product types \(dress \(3\), shoes \(2\)\) and one run trains "
+                                          r"one policy: give --task"):
+        resolve_policy(cfg)
+    (mixed / "attributes.csv").write_text("product_id,pattern\n" + "".join(f"p{i},plain\n" for i in range(5)))
+    with pytest.raises(ConfigError, match=r"has no 'category' column to name its product type; give --task"):
+        resolve_policy(cfg)
