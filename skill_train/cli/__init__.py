@@ -21,12 +21,13 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
     )
     add_debug_option(app)
+    from skill_train.cli import ablate as ablate_commands
     from skill_train.cli import data as data_commands
     from skill_train.cli import eval as eval_commands
     from skill_train.cli import methods as method_commands
     from skill_train.cli import train as train_commands
 
-    for commands in (data_commands, train_commands, eval_commands, method_commands):
+    for commands in (data_commands, train_commands, eval_commands, ablate_commands, method_commands):
         commands.register(app)
     return app
 

@@ -1,18 +1,20 @@
 """The comparison's figures: colour entropy per row (bar chart) and 2-D maps of each row's
 product embeddings coloured by pattern and by colour, so colour invariance can be *seen*:
-a colour-agnostic embedding mixes the colours within every region of its map."""
+a colour-agnostic embedding mixes the colours within every region of its map. An ablation's
+figure is its ranking: a horizontal bar per ablation with its interval as a whisker."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Sequence
 
+import cv2
 import numpy as np
 
 from skill_train.eval.colors import PALETTE
 from skill_train.eval.embeddings import EmbeddingTable
 from skill_train.eval.evaluate import row_colors
-from skill_train.eval.plots import bar_chart, grid, label_colors, legend, project_2d, scatter_panel, write_png
+from skill_train.eval.plots import INK, bar_chart, grid, label_colors, legend, project_2d, scatter_panel, text, write_png
 
 MAX_MAP_POINTS = 1500
 
@@ -72,3 +74,55 @@ def write_figures(out: Path, labelled: Sequence[tuple[str, dict]], tables: Seque
         "color_entropy": entropy_chart(out, labelled),
         "map": embedding_maps(out, labelled, tables, catalog, map_kind, seed),
     }
+
+
+GAIN, LOSS = (44, 160, 44), (214, 39, 40)
+
+
+def _ranking_panel(labels: Sequence[str] | None, figures: Sequence[dict], title: str, row_h: int = 30,
+                   label_w: int = 0, plot_w: int = 260) -> np.ndarray:
+    """One figure's bars (mean, percentage points) from a zero line, whiskers from low to high."""
+    top, bottom, pad = 44, 34, 16
+    width = label_w + plot_w + 2 * pad
+    img = np.full((top + row_h * len(figures) + bottom, width, 3), 255, np.uint8)
+    points = [100 * v for f in figures for v in (f["mean"], f["low"], f["high"]) if v is not None]
+    lo, hi = min([0.0, *points]), max([0.0, *points])
+    span = (hi - lo) or 1.0
+    lo, hi = lo - 0.08 * span, hi + 0.08 * span
+
+    def x(value: float) -> int:
+        return int(label_w + pad + plot_w * (100 * value - lo) / (hi - lo))
+
+    text(img, title, (label_w + pad + plot_w // 2, 24), 0.5, anchor="center", thickness=2)
+    zero = int(label_w + pad + plot_w * -lo / (hi - lo))
+    for i, figure in enumerate(figures):
+        y = top + row_h * i + row_h // 2
+        if labels is not None:
+            text(img, labels[i], (label_w - 4, y + 5), 0.42, anchor="right")
+        if figure["mean"] is None:
+            text(img, "n/a", (zero + 4, y + 5), 0.42)
+            continue
+        cv2.rectangle(img, (min(zero, x(figure["mean"])), y - row_h // 3), (max(zero, x(figure["mean"])), y + row_h // 3),
+                      GAIN if figure["mean"] >= 0 else LOSS, -1)
+        if figure["low"] is not None:
+            cv2.line(img, (x(figure["low"]), y), (x(figure["high"]), y), INK, 1)
+            for end in (figure["low"], figure["high"]):
+                cv2.line(img, (x(end), y - 5), (x(end), y + 5), INK, 1)
+    cv2.line(img, (zero, top - 4), (zero, top + row_h * len(figures)), INK, 1)
+    base = top + row_h * len(figures) + 20
+    text(img, f"{lo:+.1f}", (label_w + pad, base), 0.4)
+    text(img, f"{hi:+.1f}", (label_w + pad + plot_w, base), 0.4, anchor="right")
+    text(img, "points", (label_w + pad + plot_w // 2, base), 0.4, anchor="center")
+    return img
+
+
+def ranking_chart(path: Path, report: dict) -> Path:
+    """The ablation ranking as horizontal bars, one panel per figure (full − without, in points;
+    green: the op helps, red: it costs), whiskers the 95 % interval (none with one seed)."""
+    entries = report["ranking"]
+    labels = [entry["label"] for entry in entries]
+    label_w = 16 + max(cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.42, 1)[0][0] for label in labels)
+    panels = [_ranking_panel(labels if i == 0 else None, [entry["metrics"][key] for entry in entries], metric["label"],
+                             label_w=label_w if i == 0 else 0)
+              for i, (key, metric) in enumerate(report["metrics"].items())]
+    return write_png(path, grid([panels]))

@@ -121,21 +121,30 @@ def seeded_grids(report: dict) -> list[Grid]:
     return summaries + differences
 
 
-def seeded_tables(report: dict) -> list[Table]:
-    """The multi-seed report as rich tables (see :func:`seeded_grids`)."""
-    tables = []
-    for title, header, rows in seeded_grids(report):
-        table = Table(title=title)
-        for i, column in enumerate(header):
-            table.add_column(column, justify="left" if i == 0 else "right")
-        for cells in rows:
-            table.add_row(*cells)
-        tables.append(table)
-    return tables
+def grid_table(grid: Grid) -> Table:
+    """One grid as a rich table (first column left-aligned, figures right-aligned)."""
+    title, header, rows = grid
+    table = Table(title=title)
+    for i, column in enumerate(header):
+        table.add_column(column, justify="left" if i == 0 else "right")
+    for cells in rows:
+        table.add_row(*cells)
+    return table
 
 
 def _md_row(cells: list[str]) -> str:
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def grid_markdown(grid: Grid) -> list[str]:
+    """One grid as Markdown lines: its bold title, the table, a blank line."""
+    title, header, rows = grid
+    return [f"**{title}**", "", _md_row(header), "|" + "---|" * len(header), *[_md_row(cells) for cells in rows], ""]
+
+
+def seeded_tables(report: dict) -> list[Table]:
+    """The multi-seed report as rich tables (see :func:`seeded_grids`)."""
+    return [grid_table(grid) for grid in seeded_grids(report)]
 
 
 def seeded_markdown(report: dict) -> str:
@@ -145,11 +154,44 @@ def seeded_markdown(report: dict) -> str:
            f"so the rows of one seed are paired. Mean ± sample standard deviation over seeds; differences are the "
            f"mean of the per-seed differences with a 95 % Student-t interval (n/a with one seed). "
            f"Figures (color_entropy.png, map.png): seed {report['figures_seed']}.", ""]
-    for title, header, rows in seeded_grids(report):
-        out += [f"**{title}**", "", _md_row(header), "|" + "---|" * len(header)]
-        out += [_md_row(cells) for cells in rows]
-        out.append("")
+    for grid in seeded_grids(report):
+        out += grid_markdown(grid)
     return "\n".join(out)
+
+
+# --- an ablation (skill ablate) --------------------------------------------------------------------
+
+
+def ablation_grid(report: dict) -> Grid:
+    """The ablations ranked by what their ops buy: full − without, per figure, with its interval."""
+    metrics = report["metrics"]
+    keys = list(metrics)
+    full = report["full"]["over_seeds"]
+    n = len(report["seeds"])
+    header = ["rank", "removed", *[metrics[k]["label"] for k in keys], "n"]
+    rows = [["", f"{report['full']['label']} (full policy, mean ± sd)",
+             *[mean_sd(full[k], metrics[k]["unit"], n) if k in full else "—" for k in keys], str(n)]]
+    rows += [[str(i), entry["label"], *[difference(entry["metrics"][k], metrics[k]["unit"]) for k in keys],
+              str(len(entry["seeds"]))] for i, entry in enumerate(report["ranking"], 1)]
+    title = (f"{report['task']}: what each op buys on {report['attribute']} (%; full − without, "
+             f"95 % interval over seeds), ranked by {metrics[report['ranked_by']]['label']}")
+    return title, header, rows
+
+
+def ablation_markdown(report: dict) -> str:
+    """The ablation as Markdown: what was run, then :func:`ablation_grid`."""
+    seeds = report["seeds"]
+    intro = (f"Seeds {', '.join(map(str, seeds))} (n = {len(seeds)}). Each row removes the named op(s) from the "
+             f"{report['task']} policy (files in `policies/`); a positive figure is what they buy: the full policy's "
+             f"score minus the ablated one's, the mean of the per-seed differences with a 95 % Student-t interval "
+             f"(n/a with one seed). An interval that excludes 0 is an effect beyond seed noise. Per-row figures: "
+             f"comparison.md; chart: ablation.png.")
+    return "\n".join([intro, "", *grid_markdown(ablation_grid(report))])
+
+
+def ablation_tables(report: dict) -> list[Table]:
+    """The ablation as a rich table (see :func:`ablation_grid`)."""
+    return [grid_table(ablation_grid(report))]
 
 
 def report_tables(report: dict) -> list[Table]:
