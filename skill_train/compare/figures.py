@@ -112,7 +112,7 @@ def _ranking_panel(labels: Sequence[str] | None, figures: Sequence[dict], title:
     base = top + row_h * len(figures) + 20
     text(img, f"{lo:+.1f}", (label_w + pad, base), 0.4)
     text(img, f"{hi:+.1f}", (label_w + pad + plot_w, base), 0.4, anchor="right")
-    text(img, "points", (label_w + pad + plot_w // 2, base), 0.4, anchor="center")
+    text(img, "full - without (points)", (label_w + pad + plot_w // 2, base), 0.4, anchor="center")
     return img
 
 
