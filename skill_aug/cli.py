@@ -57,6 +57,24 @@ def _read_photos(paths: list[Path]) -> list:
     return [read_image(f) for f in files]
 
 
+def _catalogue_product(data: Path, product_id: str) -> tuple[list, str | None]:
+    """The readable photos of ``product_id`` in the catalogue ``data`` and its category (or None)."""
+    from skill_aug.catalog import CATEGORY_COLUMN, Catalog
+    from skill_aug.plugin_host import suggest
+
+    catalog = Catalog.open(data)
+    ids = catalog.product_ids
+    if product_id not in ids:
+        hint = suggest(product_id, ids)
+        if not hint.startswith("did you mean") and len(ids) > 12:
+            hint = f"{len(ids)} products, e.g. {ids[0]}"
+        raise SkillAugError(f"--product {product_id!r} is not in {data} ({hint})")
+    index = ids.index(product_id)
+    photos = catalog.load_images(index, range(catalog.n_photos_of(index)))
+    category = (dict(catalog[index].attributes).get(CATEGORY_COLUMN) or None)
+    return photos, category
+
+
 def _generated_photos(task: Optional[str], seed: int) -> list:
     try:
         from skill_aug.synth import render_product
@@ -105,6 +123,9 @@ def build_app() -> typer.Typer:
         policy: Optional[str] = typer.Argument(None, help="Policy YAML file (or use --task)."),
         task: Optional[str] = typer.Option(None, help="An installed product type's default policy."),
         image: Optional[List[Path]] = typer.Option(None, help="A photo or a folder of one product's photos; repeatable."),
+        data: Optional[Path] = typer.Option(None, help="A catalogue folder or manifest: preview --product from it."),
+        product: Optional[str] = typer.Option(None, help="With --data: the product whose photos to augment; its "
+                                                         "category column picks the policy unless one is given."),
         samples: int = typer.Option(4, min=1, max=64, help="Rows in the grid (1 to 64)."),
         seed: int = typer.Option(0, min=0, help="Seed (0 or more): the same seed draws the same grid."),
         out: Optional[Path] = typer.Option(None, help="PNG to write (default preview-<policy>.png)."),
@@ -112,9 +133,20 @@ def build_app() -> typer.Typer:
         """Write a PNG grid of x′, x″, the G_h views and the G_l views, one row per sample."""
         from skill_aug.preview import write_preview
 
+        if (data is None) != (product is None):
+            raise SkillAugError("--data and --product go together: the catalogue, and the product in it to preview")
+        if data is not None and image:
+            raise SkillAugError("give --image or --data/--product, not both")
+        photos, category, stem = None, None, ""
+        if data is not None:
+            photos, category = _catalogue_product(data, str(product))
+            stem = f"-{_file_stem(str(product))}"
+        if policy is None and task is None and category:
+            task = category  # the policy the trainer gives this product
         pol = _policy_from(policy, task)
-        photos = _read_photos(list(image)) if image else _generated_photos(pol.task, seed)
-        target = out or Path(f"preview-{_file_stem(pol.spec.name)}.png")
+        if photos is None:
+            photos = _read_photos(list(image)) if image else _generated_photos(pol.task, seed)
+        target = out or Path(f"preview-{_file_stem(pol.spec.name)}{stem}.png")
         write_preview(pol, photos, target, samples=samples, seed=seed)
         typer.echo(str(target))
 

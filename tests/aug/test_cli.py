@@ -79,3 +79,25 @@ def test_export_writes_loadable_pipelines(tmp_path):
     result = invoke("export", "--task", "dress", "--out", str(tmp_path))
     names = sorted(Path(line).name for line in result.output.split())
     assert names == ["high_res.yaml", "low_res.yaml", "policy.yaml", "preprocess.yaml"]
+
+
+def test_preview_of_a_catalogue_product_uses_the_policy_its_category_names(tmp_path, monkeypatch):
+    from skill_aug.synth import write_catalog
+
+    monkeypatch.chdir(tmp_path)  # the default output file goes to the working folder
+    write_catalog("shoes", products=2, out=tmp_path / "cat", size=64, photos_min=2, photos_max=2)
+    out = tmp_path / "p.png"
+    result = runner.invoke(build_app(), ["preview", "--data", str(tmp_path / "cat"), "--product", "shoes-00001",
+                                         "--samples", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert cv2.imread(str(out)) is not None
+    named = runner.invoke(build_app(), ["preview", "--data", str(tmp_path / "cat"), "--product", "shoes-00001",
+                                        "--samples", "1"], catch_exceptions=False)
+    assert named.output.strip() == "preview-shoes-shoes-00001.png"  # the shoes policy, this product
+    assert (tmp_path / "preview-shoes-shoes-00001.png").is_file()
+    # another type's policy may be asked for explicitly
+    assert runner.invoke(build_app(), ["preview", "--data", str(tmp_path / "cat"), "--product", "shoes-00000",
+                                       "--task", "dress", "--samples", "1", "--out", str(out)]).exit_code == 0
+    for args, message in ((["--product", "shoes-9"], "not in"), ([], "--data and --product go together")):
+        bad = runner.invoke(build_app(), ["preview", "--data", str(tmp_path / "cat"), *args])
+        assert isinstance(bad.exception, Exception) and message in str(bad.exception)
