@@ -60,6 +60,8 @@ def render_product(task: str, seed: int, size: int = 128, n_photos: int = 4,
     :func:`~skill_aug.synth.silhouettes.silhouette_for` ``(task, silhouette)``.
     """
     _check_args(task, 1, size, n_photos, n_photos, silhouette)
+    if len(split_tasks(task)) > 1:
+        raise SynthError(f"task {task!r}: a single product is of one product type")
     sil = silhouette_for(task, silhouette)
     plan = plan_one(task, seed, sil, n_photos)
     return [p.image for p in render_plan(plan, sil, size)], _row(plan, task)
@@ -72,18 +74,36 @@ def _row(plan: ProductPlan, task: str) -> dict[str, str]:
             "design_id": d.design_id, **d.attributes}
 
 
+def split_tasks(task: str) -> list[str]:
+    """The product types of ``--task``: one name, or several comma-separated (a mixed catalogue)."""
+    tasks = [t.strip() for t in (task or "").split(",")]
+    for name in tasks:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name):
+            raise SynthError(f"task {task!r}: use letters, digits, '-' or '_' (e.g. 'dress', 'wall-art'), "
+                             "several separated by commas (e.g. 'dress,shirt,shoes')")
+    if len(set(tasks)) < len(tasks):
+        raise SynthError(f"task {task!r}: a product type is named twice")
+    return tasks
+
+
+def _products_per_task(tasks: list[str], products: int) -> list[int]:
+    """``products`` split as evenly as possible over ``tasks`` (the first ones get the remainder)."""
+    return [products // len(tasks) + (1 if k < products % len(tasks) else 0) for k in range(len(tasks))]
+
+
 def _check_args(task: str, products: int, size: int, photos_min: int, photos_max: int,
                 silhouette: str | None = None) -> None:
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", task or ""):
-        raise SynthError(f"task {task!r}: use letters, digits, '-' or '_' (e.g. 'dress', 'wall-art')")
+    tasks = split_tasks(task)
     if not 1 <= products <= MAX_PRODUCTS:
         raise SynthError(f"products={products}: need an integer in [1, {MAX_PRODUCTS:,}]")
+    if products < len(tasks):
+        raise SynthError(f"products={products}: need at least one product per type ({len(tasks)} types)")
     if not 32 <= size <= 1024:
         raise SynthError(f"size={size}: must be between 32 and 1024 px")
     if not 1 <= photos_min <= photos_max <= 32:
         raise SynthError(f"photos {photos_min}..{photos_max}: need 1 <= photos-min <= photos-max <= 32")
     if silhouette:
-        silhouette_for(task, silhouette)  # an unknown name is one SynthError listing the choices
+        silhouette_for(tasks[0], silhouette)  # an unknown name is one SynthError listing the choices
 
 
 def check_request(task: str, products: int, out: Path | str, size: int = 128,
@@ -101,6 +121,9 @@ def write_catalog(task: str = "dress", products: int = DEFAULT_PRODUCTS, out: Pa
                   progress: Callable[[int], None] | None = None) -> dict:
     """Write a synthetic catalogue of ``products`` products of ``task`` to ``out``; return stats.
 
+    ``task`` may name several product types, comma-separated (``"dress,shirt,shoes"``): the
+    products are split evenly over them, each drawn with its own silhouette, and the
+    ``category`` column says which type each product is (a mixed catalogue).
     Built in a temporary folder beside ``out`` and renamed into place, so ``out`` either
     does not exist or is complete. ``out`` may be missing or an empty folder; anything else
     is refused. Same arguments give byte-identical files. ``silhouette`` names a built-in
@@ -111,31 +134,38 @@ def write_catalog(task: str = "dress", products: int = DEFAULT_PRODUCTS, out: Pa
     check_request(task, products, out, size, photos_min, photos_max, silhouette)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    sil = silhouette_for(task, silhouette)
+    tasks = split_tasks(task)
+    shapes = {t: silhouette_for(t, silhouette) for t in tasks}
     start = time.perf_counter()
-    plans = plan_catalog(task, products, sil, seed=seed, photos=(photos_min, photos_max))
+    # (type, plan) per product; the k-th type plans with seed + k (one type: exactly as before)
+    plans = [(t, plan) for k, (t, n) in enumerate(zip(tasks, _products_per_task(tasks, products)))
+             for plan in plan_catalog(t, n, shapes[t], seed=seed + k, photos=(photos_min, photos_max))]
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     os.chmod(tmp, default_mode(folder=True))  # mkdtemp's folder is private (0700); the catalogue is not
     try:
         rows, images = [], 0
-        for n, plan in enumerate(plans, 1):
+        for n, (product_task, plan) in enumerate(plans, 1):
             folder = tmp / plan.product_id
             folder.mkdir()
-            for i, photo in enumerate(render_plan(plan, sil, size)):
+            for i, photo in enumerate(render_plan(plan, shapes[product_task], size)):
                 path = folder / f"{i:02d}.png"
                 if not cv2.imwrite(str(path), cv2.cvtColor(photo.image, cv2.COLOR_RGB2BGR), _PNG):
                     raise SynthError(f"{path}: could not write the PNG")
                 images += 1
-            rows.append(_row(plan, task))
+            rows.append(_row(plan, product_task))
             if progress is not None:
                 progress(n)
-        columns = ["product_id", "category", "pattern", "color", "accent", "design_id", *sil.attributes]
+        shape_columns = list(dict.fromkeys(a for t in tasks for a in shapes[t].attributes))
+        columns = ["product_id", "category", "pattern", "color", "accent", "design_id", *shape_columns]
         with open(tmp / "attributes.csv", "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
+            # a mixed catalogue leaves another type's attributes empty (e.g. a shoe has no sleeve)
+            writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n", restval="")
             writer.writeheader()
             writer.writerows(rows)
         meta = {"generator": "skill_aug.synth", "version": SYNTH_VERSION, "task": task,
-                "silhouette": sil.name, "products": products, "seed": seed, "size": size,
+                "silhouette": ",".join(shapes[t].name for t in tasks), "products": products,
+                **({"types": dict(Counter(r["category"] for r in rows))} if len(tasks) > 1 else {}),
+                "seed": seed, "size": size,
                 "photos_min": photos_min, "photos_max": photos_max, "images": images,
                 "designs": len({r["design_id"] for r in rows})}
         (tmp / "synth.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

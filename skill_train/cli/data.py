@@ -2,6 +2,7 @@
 
     skill data synth --task dress --products 2000 --out data/dress
     skill data synth --task lamps --silhouette furniture --out data/lamps --json
+    skill data synth --task dress,shirt,shoes --products 900 --out data/mixed
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def register(app: typer.Typer) -> None:
     def synth(
         out: Path = typer.Option(..., "--out", help="New (or empty) folder to write the catalogue to."),
         task: str = typer.Option("dress", "--task", help="Product type: dress, shirt, furniture, curtains, "
-                                 "shoes, wall-art, or any name (generic shape)."),
+                                 "shoes, wall-art, a plugin's, or any name (generic shape); several, "
+                                 "comma-separated, write one mixed catalogue (the category column says which)."),
         products: int = typer.Option(DEFAULT_PRODUCTS, "--products", help="Number of products."),
         seed: int = typer.Option(0, "--seed", help="Same seed, same files (byte for byte)."),
         size: int = typer.Option(128, "--size", help="Photo side in pixels."),

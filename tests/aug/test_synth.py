@@ -253,3 +253,22 @@ def test_default_catalog_is_built_once_in_the_cache(tmp_path, monkeypatch):
 
     monkeypatch.setattr(writer, "write_catalog", must_not_rebuild)
     assert default_catalog("curtains", products=5, size=48, seed=2) == path
+
+
+def test_a_mixed_catalogue_splits_products_over_the_types(tmp_path):
+    stats = write_catalog("dress,shirt,shoes", products=7, out=tmp_path / "a", size=48, photos_min=2, photos_max=2)
+    assert stats["types"] == {"dress": 3, "shirt": 2, "shoes": 2} and stats["silhouette"] == "dress,shirt,shoes"
+    with open(tmp_path / "a" / "attributes.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["category"] for r in rows] == ["dress"] * 3 + ["shirt"] * 2 + ["shoes"] * 2
+    assert all(r["product_id"].startswith(r["category"] + "-") for r in rows)
+    dress, shoe = rows[0], rows[-1]
+    assert dress["sleeve"] and dress["length"] and not dress["style"]  # each type its own silhouette's labels
+    assert shoe["style"] in SILHOUETTES["shoes"].attributes["style"] and not shoe["sleeve"]
+    write_catalog("dress,shirt,shoes", products=7, out=tmp_path / "b", size=48, photos_min=2, photos_max=2)
+    for path in sorted((tmp_path / "a").rglob("*.png")):  # same arguments, same bytes
+        assert path.read_bytes() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes()
+    with pytest.raises(SynthError, match="named twice"):
+        write_catalog("dress,dress", products=4, out=tmp_path / "c")
+    with pytest.raises(SynthError, match="at least one product per type"):
+        write_catalog("dress,shirt,shoes", products=2, out=tmp_path / "d")
