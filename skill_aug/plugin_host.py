@@ -105,16 +105,17 @@ class PluginSet:
     warning_prefix: str = "plugin"
     allow_env: str = ""
 
-    def disable(self, name: str, reason: str, distribution: str = "", version: str = "") -> None:
-        """Take plugin ``name`` off the manager, record why and warn once in one line."""
-        loaded = self.plugins.pop(name, None) or LoadedPlugin(name, None, distribution, version)
-        if loaded.plugin is not None and self.manager.is_registered(loaded.plugin):
-            self.manager.unregister(loaded.plugin)
-        distribution, label = loaded.distribution, loaded.label()
-        self.failures.append(PluginFailure(name, distribution, reason))
-        fix = (f"fix or uninstall {distribution}" if distribution not in {"", "local", "unknown"}
+    def disable(self, plugin: LoadedPlugin, reason: str) -> None:
+        """Take ``plugin`` off the manager (when it is the one loaded under its name), record why
+        and warn once in one line. Another plugin of the same name is left alone."""
+        if self.plugins.get(plugin.name) is plugin:
+            del self.plugins[plugin.name]
+            if self.manager.is_registered(plugin.plugin):
+                self.manager.unregister(plugin.plugin)
+        self.failures.append(PluginFailure(plugin.name, plugin.distribution, reason))
+        fix = (f"fix or uninstall {plugin.distribution}" if plugin.distribution not in {"", "local", "unknown"}
                else "fix it")
-        warnings.warn(f"{self.warning_prefix} {label} is disabled: {reason} ({fix}, or leave it out "
+        warnings.warn(f"{self.warning_prefix} {plugin.label()} is disabled: {reason} ({fix}, or leave it out "
                       f"with {self.allow_env})", stacklevel=2)
 
     def call(self, hook_name: str, plugin_name: str, make_register: Callable[[], Callable[..., Any]]) -> bool:
@@ -129,10 +130,10 @@ class PluginSet:
             try:
                 impl.function(*[make_register() for _ in impl.argnames])
             except InvalidRegistration as err:
-                self.disable(plugin_name, f"{hook_name}: {err}")
+                self.disable(self.plugins[plugin_name], f"{hook_name}: {err}")
                 return False
             except Exception as err:
-                self.disable(plugin_name, f"{hook_name} raised {type(err).__name__}: {err}")
+                self.disable(self.plugins[plugin_name], f"{hook_name} raised {type(err).__name__}: {err}")
                 return False
         return True
 
@@ -174,7 +175,8 @@ def load_plugins(
             try:
                 plugin = ep.load()
             except Exception as err:
-                found.disable(ep.name, f"import failed: {type(err).__name__}: {err}", dist, version)
+                found.disable(LoadedPlugin(ep.name, None, dist, version),
+                              f"import failed: {type(err).__name__}: {err}")
                 continue
             candidates.append(LoadedPlugin(ep.name, plugin, dist, version))
         for missing in sorted((allowed or set()) - {ep.name for ep in eps}):
@@ -183,23 +185,19 @@ def load_plugins(
     candidates += [LoadedPlugin(name, plugin, "local", "") for name, plugin in extra_plugins]
     for candidate in candidates:
         if candidate.name in found.plugins:  # two entry points (or an extra plugin) of one name
-            first = found.plugins[candidate.name]
-            found.failures.append(PluginFailure(candidate.name, candidate.distribution,
-                                                f"the name is already taken by {first.label()}"))
-            warnings.warn(f"{warning_prefix} {candidate.label()} is not loaded: {first.label()} has the same "
-                          f"name (rename one entry point, or choose with {allow_env})", stacklevel=2)
+            found.disable(candidate, f"the name is already taken by {found.plugins[candidate.name].label()}")
             continue
         found.plugins[candidate.name] = candidate
         unknown = [h for h in _hook_names_of(candidate.plugin, project) if h not in spec_names]
         if unknown:
             hook = unknown[0]
             advice = (moved_hooks or {}).get(hook) or suggest(hook, spec_names)
-            found.disable(candidate.name, f"implements unknown hook {hook!r} ({advice})")
+            found.disable(candidate, f"implements unknown hook {hook!r} ({advice})")
             continue
         try:
             manager.register(candidate.plugin, name=candidate.name)
         except Exception as err:  # a malformed hookimpl (an argument the spec lacks), a duplicate
-            found.disable(candidate.name, f"{type(err).__name__}: {err}")
+            found.disable(candidate, f"{type(err).__name__}: {err}")
     return found
 
 

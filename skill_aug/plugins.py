@@ -144,10 +144,8 @@ class Registry:
         try:
             return self.product_types[name]
         except KeyError:
-            clash = self.clashes.get(("product type", name))
-            if clash is not None:
-                raise PluginError(clash.message()) from None
-            raise UnknownProductType(self.missing("product type", name)) from None
+            error = PluginError if ("product type", name) in self.clashes else UnknownProductType
+            raise error(self.missing("product type", name)) from None
 
     def op_class(self, name: str) -> type:
         """The transform class a policy op name refers to."""
@@ -243,7 +241,7 @@ def build_registry(
         clash = next((f"op {name!r} has the name of albumentations' own {name}; rename the class"
                       for kind, name, _ in staged if kind == "op" and name in reg.ops), None)
         if ok and clash:
-            found.disable(loaded.name, clash)
+            found.disable(loaded, clash)
             ok = False
         if not ok:
             continue

@@ -186,3 +186,10 @@ def test_every_hook_is_documented_for_plugin_authors():
     for hook in (register_product_types, register_ops):
         assert hook.__name__ in docs
         assert hook.__doc__
+
+
+def test_a_second_plugin_of_the_same_name_is_disabled_and_the_first_keeps_working(isolated_registry):
+    reg = isolated_registry(("rugs", Rugs()), ("rugs", OtherRugs()))
+    (failure,) = reg.failures
+    assert failure.name == "rugs" and failure.reason == "the name is already taken by plugin 'rugs' (local)"
+    assert reg.product_type("rug").description == "Rugs"  # the first one, still registered and called
