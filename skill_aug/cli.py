@@ -18,7 +18,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from skill_aug.console import add_debug_option, run_cli
-from skill_aug.errors import PolicyError, SkillAugError
+from skill_aug.errors import PolicyError, SkillAugError, first_line
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 
@@ -89,11 +89,6 @@ def _file_stem(name: str) -> str:
     """``name`` as one file name in the working folder: a policy's name may not pick a path."""
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "policy"
     return stem[:100]
-
-
-def _first_line(doc: str | None) -> str:
-    """The first sentence-bearing line of a docstring (what `ops` shows beside a name)."""
-    return next((line.strip() for line in (doc or "").splitlines() if line.strip()), "")
 
 
 def _name_column(table: Table, header: str, values: list[str]) -> None:
@@ -244,7 +239,7 @@ def build_app() -> typer.Typer:
         from skill_aug.plugins import get_registry
 
         reg = get_registry()
-        rows = [{"name": o.name, "source": o.source, "doc": _first_line(o.cls.__doc__),
+        rows = [{"name": o.name, "source": o.source, "doc": first_line(o.cls.__doc__),
                  "params": _jsonable(o.params)}
                 for o in sorted(reg.ops.values(), key=lambda o: (o.source.startswith("alb"), o.name))]
         if as_json:

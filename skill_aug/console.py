@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 from rich.console import Console
 from rich.text import Text
 
-from skill_aug.errors import PolicyError, SkillAugError
+from skill_aug.errors import PolicyError, SkillAugError, first_line
 
 DEBUG_ENV = "SKILL_AUG_DEBUG"
 DEBUG_FLAG = "--debug"
@@ -48,25 +48,16 @@ def print_warning(message: str) -> None:
     _stderr().print(Text("warning: ", style="yellow") + Text(message))
 
 
-def _first_line(text: str) -> str:
-    """The line that says what happened: the first, or for an error a DataLoader worker
-    re-raised (its message holds the worker's whole traceback) the original error's own."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if any(line.startswith("Original Traceback") for line in lines):
-        return lines[-1]
-    return lines[0] if lines else ""
-
-
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                   file: Any = None, line: str | None = None) -> None:
-    print_warning(_first_line(str(message)) or category.__name__)
+    print_warning(first_line(str(message)) or category.__name__)
 
 
 def describe_unexpected(err: BaseException) -> str:
     """One line for an exception nobody turned into a message: who raised it, and the way on."""
     from skill_aug.plugins import blame_plugin  # the plugin host only when something broke
 
-    line = _first_line(str(err))
+    line = first_line(str(err))
     name = type(err).__name__
     what = line if line.startswith(f"{name}:") else f"{name}: {line}".rstrip(": ")
     culprit = blame_plugin(err)
@@ -135,7 +126,7 @@ def run_cli(build_app: Callable[[], Any], argv: Sequence[str] | None = None,
         if _is_click_error(err):  # a bad flag, value or command name (click's own exceptions)
             context = getattr(err, "ctx", None)
             hint = f" (see `{context.command_path} --help`)" if context is not None else ""
-            print_error(_first_line(err.format_message()) + hint)  # type: ignore[attr-defined]
+            print_error(first_line(err.format_message()) + hint)  # type: ignore[attr-defined]
             sys.exit(err.exit_code)  # type: ignore[attr-defined]
         if _is_abort(err):
             print_error("interrupted")

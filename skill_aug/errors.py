@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 
+def first_line(text: str | None) -> str:
+    """The line of ``text`` that says what happened: its first non-empty line, or, for an error a
+    DataLoader worker re-raised (whose message holds the worker's traceback), the original one."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if any(line.startswith("Original Traceback") for line in lines):
+        return lines[-1]
+    return lines[0] if lines else ""
+
+
 class SkillAugError(Exception):
     """Base class: anything the CLI reports as one line and a non-zero exit."""
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from skill_aug.errors import PolicyError, SkillAugError
+from skill_aug.errors import PolicyError, SkillAugError, first_line
 from skill_aug.plugins import Registry, make_op, suggest
 from skill_aug.spaces import dino_global_space, skill_global_space
 from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ViewGroup
@@ -244,11 +244,10 @@ def _trial_run(cls: type, params: dict[str, Any]) -> str | None:
             out = transform(image=photo.copy())["image"]
         except Exception as err:  # noqa: BLE001 - any failure is the op's, reported as one line
             culprit = blame_plugin(err)
-            first = next((line.strip() for line in str(err).splitlines() if line.strip()), "")
             hint = (f"a bug of {culprit}" if culprit else
                     f"a value may be out of its useful range: see `skill-aug ops` for {cls.__name__}'s parameters")
             return (f"fails on a {photo.shape[0]} x {photo.shape[1]} px test photo: {type(err).__name__}: "
-                    f"{first} ({hint})")
+                    f"{first_line(str(err))} ({hint})")
         if not (isinstance(out, np.ndarray) and out.dtype == np.uint8 and out.ndim == 3 and out.shape[2] == 3):
             got = f"{getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}".strip()
             return f"returns {got} for a uint8 H x W x 3 photo (an op must return uint8 H x W x 3)"

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from skill_aug.atomic import atomic_write
-from skill_aug.errors import SkillAugError
+from skill_aug.errors import SkillAugError, first_line
 from skill_train.run.folder import RunDir
 
 
@@ -142,5 +142,5 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
         if isinstance(err, pickle.UnpicklingError):  # torch's own text suggests weights_only=False: never
             detail = "not a checkpoint of plain tensors and numbers, as skill train writes"
         else:
-            detail = (str(err).strip().splitlines() or [""])[0][:200]
+            detail = first_line(str(err))[:200]
         raise CheckpointError(f"{path}: cannot read checkpoint ({type(err).__name__}: {detail})") from err

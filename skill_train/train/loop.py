@@ -26,7 +26,7 @@ from rich.console import Console
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from skill_aug.errors import SkillAugError
+from skill_aug.errors import SkillAugError, first_line
 from skill_train.eval.knn import knn_check
 from skill_train.methods import Method
 from skill_train.models.param_groups import parameter_groups
@@ -257,7 +257,7 @@ def _train(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, wal
             optimizer.load_state_dict(resume_state["optimizer"])
             scaler.load_state_dict(resume_state["scaler"])
         except (KeyError, RuntimeError, ValueError, TypeError, SkillAugError) as err:
-            first = (str(err).strip().splitlines() or [""])[0][:240]
+            first = first_line(str(err))[:240]
             raise CheckpointError(f"{run.checkpoint}: does not fit this run's {cfg.method} networks ({first})") from err
         if len(resume_state["rng"]) == ctx.world_size:
             restore_rng_state(resume_state["rng"][ctx.rank])
