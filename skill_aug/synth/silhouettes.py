@@ -111,6 +111,7 @@ def available_silhouettes() -> dict[str, Silhouette]:
 
 def _lookup(name: str, wanted_by: str) -> Silhouette:
     """The silhouette ``name`` (built-in names match case-insensitively, ``-`` as ``_``)."""
+    from skill_aug.plugin_host import suggest
     from skill_aug.plugins import get_registry
     from skill_aug.synth.catalog_writer import SynthError
 
@@ -123,8 +124,11 @@ def _lookup(name: str, wanted_by: str) -> Silhouette:
         return SILHOUETTES[_key(name)]
     if name in registry.silhouettes:
         return _checked(registry.silhouettes[name], registry.plugins[registry.silhouette_sources[name]].label())
-    raise SynthError(f"{wanted_by}: {registry.missing('silhouette', name).replace('unknown silhouette', 'silhouette')} "
-                     f"is not available (built in: {', '.join(SILHOUETTES)})")
+    clash = registry.clashes.get(("silhouette", name))
+    if clash is not None:
+        raise SynthError(f"{wanted_by}: {clash.message()}")
+    raise SynthError(f"{wanted_by}: silhouette {name!r} ({suggest(name, available_silhouettes())}) is not available "
+                     f"(built in: {', '.join(SILHOUETTES)})")
 
 
 def _checked(sil: Silhouette, owner: str) -> Silhouette:

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from skill_train.eval.metrics import l2_normalize
+
 # Ranking N rows per query costs O(N) memory per query; queries are drawn (seeded) beyond this.
 MAX_QUERIES = 2000
 _CHUNK = 256
@@ -28,7 +30,6 @@ def product_retrieval(embedding: np.ndarray, product_ids: np.ndarray, seed: int 
 
     With no product holding two photos among the rows, the result says so under ``skipped``.
     """
-    x = np.asarray(embedding, dtype=np.float32)
     ids = np.asarray(product_ids).astype(str)
     _, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
     candidates = np.flatnonzero(counts[inverse] >= 2)
@@ -36,9 +37,9 @@ def product_retrieval(embedding: np.ndarray, product_ids: np.ndarray, seed: int 
         return {"skipped": "no product has 2 photos among the held-out rows (embed every photo: "
                            "--per-product none)"}
     queries = candidates
+    x = l2_normalize(embedding)
     if len(queries) > max_queries:
         queries = np.sort(np.random.default_rng(seed).choice(candidates, size=max_queries, replace=False))
-    x = x / np.clip(np.linalg.norm(x, axis=1, keepdims=True), 1e-12, None)
     hits, precisions, chance = [], [], []
     for start in range(0, len(queries), _CHUNK):
         chunk = queries[start:start + _CHUNK]

@@ -86,3 +86,18 @@ def test_the_flat_silhouette_draws_rugs_not_handbags():
     fringed = flat.draw({"shape": "rectangle", "fringe": "fringed"}, np.random.default_rng(0), 128).fabric > 127
     plain = flat.draw({"shape": "rectangle", "fringe": "none"}, np.random.default_rng(0), 128).fabric > 127
     assert np.ptp(np.nonzero(fringed)[1]) > np.ptp(np.nonzero(plain)[1])  # tassels stick out of the ends
+
+
+class MoreTiles:
+    @staticmethod
+    @hookimpl
+    def register_silhouettes(register):
+        register(Silhouette("tile", {"extent": ("small",)}, draw_square))
+
+
+def test_a_silhouette_two_plugins_register_is_kept_by_neither(isolated_registry):
+    isolated_registry(("tiles", Tiles()), ("more", MoreTiles()), entry_points=True)
+    with pytest.raises(SynthError, match=r"product type 'tiles' of plugin 'tiles' \(local\): silhouette 'tile' is "
+                                         r"registered by 2 plugins, so by none"):
+        silhouette_for("tiles")
+    assert silhouette_for("lamp").name == "furniture"  # the plugin's other registrations still work
