@@ -45,32 +45,31 @@ class TrainData:
         self.sampler.start_batch = start_batch
 
 
-def catalog_task(cfg: TrainConfig) -> str | None:
-    """The product type ``--data``'s ``category`` column names, when every product has the same one.
+def catalog_task(catalog: Any) -> str:
+    """The product type ``catalog``'s ``category`` column names, when every product has the same one.
 
     A catalogue of one type (e.g. a synthetic one) needs no ``--task``. Several types, or none,
     is an error saying how to choose (one policy then serves every product).
     """
-    from skill_aug.catalog import CATEGORY_COLUMN, Catalog
+    from skill_aug.catalog import CATEGORY_COLUMN
 
-    if not cfg.data:
-        return None
-    categories = Catalog.open(cfg.data).categories()
+    categories = catalog.categories()
     if len(categories) == 1:
         return next(iter(categories))
     how = "give --task (a product type) or --policy FILE: that policy then serves every product"
     if not categories:
-        raise ConfigError(f"nothing to train on: {cfg.data} has no '{CATEGORY_COLUMN}' column to name its product "
+        raise ConfigError(f"nothing to train on: {catalog.source} has no '{CATEGORY_COLUMN}' column to name its product "
                           f"type; {how}")
     found = ", ".join(f"{name} ({n})" for name, n in categories.items())
-    raise ConfigError(f"{cfg.data} holds {len(categories)} product types ({found}) and one run trains one policy: "
+    raise ConfigError(f"{catalog.source} holds {len(categories)} product types ({found}) and one run trains one policy: "
                       f"{how}")
 
 
-def resolve_policy(cfg: TrainConfig) -> Any:
+def resolve_policy(cfg: TrainConfig, catalog: Any = None) -> Any:
     """The task's installed policy (or ``cfg.policy``), resized and recounted as the preset and method ask.
 
-    Without ``--task`` or ``--policy``, the type the catalogue's ``category`` column names.
+    Without ``--task`` or ``--policy``, the type the ``category`` column of ``catalog`` (else of
+    ``--data``, opened here) names.
     """
     from skill_aug import load_policy, policy_for_task
 
@@ -79,7 +78,9 @@ def resolve_policy(cfg: TrainConfig) -> Any:
     elif cfg.task:
         policy = policy_for_task(cfg.task)
     elif cfg.data:
-        policy = policy_for_task(catalog_task(cfg))
+        from skill_aug.catalog import Catalog
+
+        policy = policy_for_task(catalog_task(catalog if catalog is not None else Catalog.open(cfg.data)))
     else:
         raise ConfigError("nothing to train on: give --task (a product type), --policy FILE or --data DIR")
     if cfg.high_res_size or cfg.low_res_size:
@@ -116,10 +117,12 @@ def prepare_data(cfg: TrainConfig, ctx: DistContext) -> TrainData:
     from skill_aug.catalog import Catalog
     from skill_train.train.dataset import EpochSampler, ProductDataset, build_loader
 
-    policy = resolve_policy(cfg)
+    catalog = Catalog.open(cfg.data) if cfg.data else None  # indexed once: it may also name the task
+    policy = resolve_policy(cfg, catalog)
     task = cfg.task or policy.task
     path = catalog_path(cfg, task, ctx)
-    catalog = Catalog.open(path)
+    if catalog is None:
+        catalog = Catalog.open(path)
     products = catalog.products
     # the end-of-run k-NN scores what `skill eval` scores, plus colour (its colour-invariance signal)
     labels = {p.product_id: p.attributes for p in products}
