@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from skill_train.methods.options import MAX_WIDTH
+from skill_train.methods.options import check_widths
 
 CENTERINGS = ("center", "sinkhorn")
 
@@ -40,10 +40,9 @@ class DINOOptions:
     freeze_last_layer: int = 1
 
     def __post_init__(self) -> None:
+        check_widths(self, ("out_dim",), minimum=2)  # prototypes: a softmax over one would be constant
+        check_widths(self, ("head_hidden_dim", "head_bottleneck_dim"))
         checks = [
-            ("out_dim", 2 <= self.out_dim <= MAX_WIDTH, f"an integer in [2, {MAX_WIDTH}]"),
-            ("head_hidden_dim", 1 <= self.head_hidden_dim <= MAX_WIDTH, f"an integer in [1, {MAX_WIDTH}]"),
-            ("head_bottleneck_dim", 1 <= self.head_bottleneck_dim <= MAX_WIDTH, f"an integer in [1, {MAX_WIDTH}]"),
             ("center_momentum", 0 <= self.center_momentum < 1, "a number in [0, 1)"),
             ("teacher_temp", self.teacher_temp > 0, "a number > 0"),
             ("warmup_teacher_temp", self.warmup_teacher_temp > 0, "a number > 0"),
