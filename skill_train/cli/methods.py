@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
         """List the training methods (``--method``): built-in and from plugins of the ``skill_train`` group."""
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         from skill_train.methods.registry import get_registry
 
@@ -40,8 +41,9 @@ def register(app: typer.Typer) -> None:
             table.add_row(row["name"], row["plugin"], row["distribution"], row["description"])
         console = Console()
         console.print(table)
+        # Text, not markup: a plugin's reason may hold brackets rich would read as tags
         for failure in failures:
-            console.print(f"[red]disabled[/] {failure['plugin']} ({failure['distribution']}): {failure['reason']}",
-                          markup=True, highlight=False)
+            console.print(Text("disabled ", style="red")
+                          + Text(f"{failure['plugin']} ({failure['distribution']}): {failure['reason']}"))
         for clash in clashes:
-            console.print(f"[red]clash[/] {clash}", highlight=False)
+            console.print(Text("clash ", style="red") + Text(clash))

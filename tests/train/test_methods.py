@@ -448,3 +448,25 @@ def test_a_broken_method_plugin_is_disabled_and_a_clash_keeps_neither():
         load_method("simclr")
     finally:
         set_registry(previous)
+
+
+class _BracketsInItsError:
+    @staticmethod
+    @hookimpl
+    def register_methods(register):
+        raise RuntimeError("bad [/] tag [bold]")
+
+
+def test_skill_methods_lists_a_disabled_plugin_with_its_reason_verbatim():
+    from skill_train.cli import build_app
+
+    previous = get_registry()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        set_registry(build_registry([("brackets", _BracketsInItsError())]))
+    try:
+        result = CliRunner().invoke(build_app(), ["methods"])
+    finally:
+        set_registry(previous)
+    assert result.exit_code == 0, result.output
+    assert "disabled brackets (local): register_methods raised RuntimeError: bad [/] tag [bold]" in result.output
