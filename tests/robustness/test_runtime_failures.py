@@ -25,3 +25,24 @@ def test_absurd_counts_on_the_command_line_are_one_line(cli, tmp_path):
     assert_refused(cli("skill", "data", "synth", "--task", "dress", "--products", "10^12",
                        "--out", tmp_path / "c"), "--products")
     assert not (tmp_path / "p.png").exists() and not (tmp_path / "c").exists()
+
+
+def test_bad_catalogue_and_type_requests_are_one_line(cli, catalogue, tmp_path):
+    preview = tmp_path / "p.png"
+    assert_refused(cli("skill-aug", "preview", "--data", catalogue, "--product", "no-such-product",
+                       "--out", preview), "--product 'no-such-product' is not in")
+    assert_refused(cli("skill-aug", "preview", "--data", catalogue, "--out", preview),
+                   "--data and --product go together")
+    assert_refused(cli("skill", "data", "synth", "--task", "dress,dress", "--products", 4, "--out", tmp_path / "c"),
+                   "named twice")
+    assert_refused(cli("skill", "data", "synth", "--task", "dress,shirt,shoes", "--products", 2,
+                       "--out", tmp_path / "c"), "at least one product per type")
+    assert not preview.exists() and not (tmp_path / "c").exists()
+
+
+def test_a_catalogue_without_a_type_needs_one_named(cli, catalogue, workdir, tmp_path):
+    args = train_args(catalogue, workdir, "--out", tmp_path / "run")
+    at = args.index("--policy")
+    del args[at:at + 2]  # neither --task nor --policy: the catalogue has no category column
+    assert_refused(cli("skill", *args), "has no 'category' column to name its product type; give --task")
+    assert not (tmp_path / "run").exists()
