@@ -233,10 +233,12 @@ class Catalog:
 
     # ----------------------------------------------------------------- reading photos
     def read_photos(
-        self, product: Product | int, indices: Iterable[int], *, limit: int | None = None
+        self, product: Product | int, indices: Iterable[int], *, limit: int | None = None,
+        decode_size: int | None = None,
     ) -> PhotoRead:
         """Read ``product.paths[i]`` for ``i`` in ``indices``, in order, until ``limit`` photos
         were read (all of them when ``None``); unreadable files are skipped and counted.
+        ``decode_size``: the shorter side the caller needs at most (see :func:`read_image`).
 
         Raises :class:`NoReadablePhotos` if not one of the requested photos could be read.
         """
@@ -255,7 +257,8 @@ class Catalog:
                 continue
             try:
                 images.append(
-                    read_image(path, max_side=self.max_side, min_side=self.min_side, max_pixels=self.max_pixels)
+                    read_image(path, max_side=self.max_side, min_side=self.min_side, max_pixels=self.max_pixels,
+                               decode_size=decode_size)
                 )
             except ImageReadError as err:
                 self._record_failure(key, str(err))

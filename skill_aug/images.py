@@ -20,6 +20,7 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
+import cv2
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
@@ -32,6 +33,7 @@ __all__ = [
     "IMAGE_EXTENSIONS",
     "is_image_name",
     "read_image",
+    "shrink_to_shorter_side",
 ]
 
 #: File name endings a catalogue folder treats as photos (compared lower-case).
@@ -60,18 +62,24 @@ def read_image(
     max_side: int | None = DEFAULT_MAX_SIDE,
     min_side: int | None = DEFAULT_MIN_SIDE,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    decode_size: int | None = None,
 ) -> np.ndarray:
     """Read one photo as a C-contiguous, writable HxWx3 ``uint8`` RGB array.
 
     ``max_side`` / ``min_side`` bound the returned size (``None`` switches a bound off);
     the aspect ratio is kept, so a photo whose sides differ by more than
     ``max_side / min_side`` cannot meet both and is refused. ``max_pixels`` refuses
-    decompression bombs from the header, before any pixel is decoded.
+    decompression bombs from the header, before any pixel is decoded. ``decode_size`` is the
+    shorter side the caller needs at most (a policy's working size): a JPEG is then decoded
+    at the smallest DCT scale (1/2, 1/4, 1/8) whose shorter side still reaches it, and
+    returned at that size (the caller shrinks it the rest of the way, after cropping).
 
     Raises :class:`ImageReadError` (one line: path and reason) for a missing, empty,
     truncated, corrupt or non-image file, or one outside these limits.
     """
     _check_bounds(max_side, min_side)
+    if decode_size is not None and decode_size < 1:
+        raise ValueError(f"decode_size must be >= 1 or None, got {decode_size}")
     where = os.fspath(path)
     try:
         size = os.stat(where).st_size
@@ -97,9 +105,9 @@ def read_image(
                 f"{max_pixels} (a possible decompression bomb; raise max_pixels to read it)"
             )
         _check_aspect(where, width, height, max_side, min_side)
-        if max_side is not None and max(width, height) > max_side:
+        scale = _decode_scale(width, height, max_side, decode_size)
+        if scale < 1:
             # JPEG decodes at 1/2, 1/4 or 1/8 scale for almost nothing; never below target.
-            scale = max_side / max(width, height)
             image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
         try:
             with _strict_truncation():
@@ -112,6 +120,17 @@ def read_image(
         rgb = _to_rgb(image, where)
     rgb = _fit(rgb, max_side, min_side)
     return np.array(rgb, dtype=np.uint8, order="C")
+
+
+def _decode_scale(width: int, height: int, max_side: int | None, decode_size: int | None) -> float:
+    """The smallest scale (<= 1) the caller needs: ``max_side`` caps the longer side, and
+    nothing below ``decode_size`` on the shorter side is ever used."""
+    scale = 1.0
+    if max_side is not None and max(width, height) > max_side:
+        scale = max_side / max(width, height)
+    if decode_size is not None and min(width, height) > decode_size:
+        scale = min(scale, decode_size / min(width, height))
+    return scale
 
 
 def _check_bounds(max_side: int | None, min_side: int | None) -> None:
@@ -229,3 +248,16 @@ def is_image_name(name: str) -> bool:
     """Whether a file name has one of :data:`IMAGE_EXTENSIONS` (case-insensitive)."""
     return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
 
+
+
+def shrink_to_shorter_side(image: np.ndarray, side: int) -> np.ndarray:
+    """``image`` scaled down (area-averaged) so its shorter side is ``side`` px; smaller ones as they are."""
+    height, width = image.shape[:2]
+    shorter = min(height, width)
+    if shorter <= side:
+        return image
+    scale = side / shorter
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if min(size) < side:  # rounding must not take the shorter side below the promise
+        size = (side, size[1]) if width == shorter else (size[0], side)
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)

@@ -3,6 +3,11 @@
     x1, x2       = G_h∘A_i(H(x′)), G_h∘A_i(H(x″))     (global views; the teacher sees these)
     y1 … yc      = G_l∘A_i(H(x′))                     (local, low-resolution views)
 
+H runs on the photo as read; its result is scaled down to the policy's working size (the
+shorter side at which no view's crop is smaller than the view, see
+:func:`skill_aug.spec.derived_working_size`) before A_i and G, which therefore cost the
+same for a 500 px and a 3000 px photo.
+
 Every view draws its own random local and global parameters. One call is seeded by one
 ``rng``: the same seed gives the same views.
 """
@@ -18,6 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 import yaml
 
+from skill_aug.images import shrink_to_shorter_side
 from skill_aug.plugins import Registry, get_registry, make_op
 from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ViewGroup
 from skill_aug.policy_document import (
@@ -128,14 +134,19 @@ class Policy:
         return self.spec.global_space.low_res.size
 
     @property
+    def working_size(self) -> int:
+        """Shorter side (px) of the image A_i and G run on: larger photos are scaled down after H."""
+        return self.spec.resolved_working_size
+
+    @property
     def sources(self) -> dict[str, str]:
         """Where each part came from: the file and line, or the plugin and distribution."""
         return dict(self.resolved.sources)
 
     # -- applying ----------------------------------------------------------------------
     def preprocess(self, image: np.ndarray, seed: int = 0) -> np.ndarray:
-        """H applied to one source photo."""
-        return self._preprocess(_check_image(image), seed)
+        """H applied to one source photo, scaled down to the working size (never up)."""
+        return shrink_to_shorter_side(self._preprocess(_check_image(image), seed), self.working_size)
 
     def __call__(
         self, images: Sequence[np.ndarray], rng: np.random.Generator | int | None = None

@@ -27,10 +27,12 @@ import numpy as np
 from skill_aug.errors import PolicyError, SkillAugError, first_line
 from skill_aug.plugins import Registry, make_op, suggest
 from skill_aug.spaces import dino_global_space, skill_global_space
-from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ViewGroup
+from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ViewGroup, derived_working_size
 from skill_aug.yaml_lines import KeyPath, LocatedDocument, merge_documents, read_located_yaml
 
-TOP_LEVEL_KEYS = ("name", "description", "extends", "task", "preprocess", "local_set", "global_space")
+TOP_LEVEL_KEYS = (
+    "name", "description", "extends", "task", "preprocess", "working_size", "local_set", "global_space",
+)
 GLOBAL_KEYS = ("base", "high_res", "low_res")
 GROUP_KEYS = ("count", "size", "scale", "ratio", "ops", "per_view")
 #: The global spaces a policy may start from (``global_space: {base: NAME}``).
@@ -43,6 +45,11 @@ MAX_VIEW_BYTES = 128 * 2**20
 # Pixel sizes, kernel sizes, counts and strengths of image ops all stay far below this; a
 # larger number (a 999999999 px blur kernel) passes albumentations' checks and then hangs.
 MAX_PARAM = 65_536
+#: Bounds of a stated ``working_size`` (px, shorter side): below, even the 32 px views of the
+#: CPU preset would be upsampled; above, no photo a catalogue reader returns is that large.
+WORKING_SIZE_RANGE = (32, 8192)
+#: What ``working_size`` is written as to ask for the derived size.
+AUTO = "auto"
 
 
 @dataclass
@@ -70,6 +77,7 @@ def spec_to_document(spec: PolicySpec) -> dict[str, Any]:
         "description": spec.description,
         "task": spec.task,
         "preprocess": ops(spec.preprocess),
+        "working_size": spec.resolved_working_size,
         "local_set": ops(spec.local_set),
         "global_space": {
             "high_res": group(spec.global_space.high_res),
@@ -437,6 +445,9 @@ def resolve_document(doc: LocatedDocument, registry: Registry, default_name: str
                               f"{groups['low_res'].count} x {groups['low_res'].size} px, RGB); at most "
                               f"{MAX_VIEW_BYTES // 2**20} MiB: use fewer or smaller views")
 
+    working_size = _working_size(check, data.get("working_size", AUTO), global_space)
+    sources["working_size"] = doc.where(("working_size",)) if "working_size" in data else "derived from the views"
+
     name = data.get("name", default_name)
     description = data.get("description", product_type.description if product_type else "")
     if not isinstance(name, str):
@@ -444,8 +455,32 @@ def resolve_document(doc: LocatedDocument, registry: Registry, default_name: str
     if check.problems:
         raise PolicyError(check.problems)
     assert global_space is not None
-    spec = PolicySpec(name, task, preprocess, local_set, global_space, str(description or ""))
+    spec = PolicySpec(name, task, preprocess, local_set, global_space, str(description or ""), working_size)
     return ResolvedPolicy(spec, sources)
+
+
+def _working_size(check: _Checker, value: Any, space: GlobalSpace | None) -> int | None:
+    """A stated working size, or ``None`` for the derived one (``auto``, or the derived number itself).
+
+    Writing the derived number back (as every resolved policy does) keeps it derived, so a
+    resolved policy whose views are resized later still gets the size its new views need.
+    """
+    if value is None or value == AUTO:
+        return None
+    low, high = WORKING_SIZE_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        check.problem(("working_size",), f"working_size = {value!r} (an integer from {low} to {high} px, the "
+                                         f"shorter side everything after preprocess runs at; or '{AUTO}')")
+        return None
+    if space is None:
+        return value
+    needed = derived_working_size(space)
+    if value == needed:
+        return None
+    if value < needed:
+        warnings.warn(f"{check.doc.where(('working_size',))}: working_size {value} is below the {needed} px the "
+                      f"views need: their smallest crops will be upsampled ('{AUTO}' derives {needed})", stacklevel=2)
+    return value
 
 
 def resolve_policy_file(path: Path | str, registry: Registry) -> ResolvedPolicy:

@@ -1,4 +1,4 @@
-"""The preview grid: one row per sample — x′, x″, the G_h views, the G_l views — labelled."""
+"""The preview grid: one row per sample — x′, x″, H(x′) at the working size, the G_h views, the G_l views."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _tile(image: np.ndarray, label: str) -> np.ndarray:
 def preview_rows(
     policy: Policy, images: Sequence[np.ndarray], samples: int, seed: int
 ) -> list[list[tuple[str, np.ndarray]]]:
-    """The labelled tiles of each row: ``x′``, ``x″``, ``x1…``, ``y1…``."""
+    """The labelled tiles of each row: ``x′``, ``x″``, ``H(x′)`` (labelled with its size), ``x1…``, ``y1…``."""
     rng = np.random.default_rng(seed)
     rows = []
     for _ in range(samples):
@@ -45,7 +45,8 @@ def preview_rows(
         else:
             pair = [images[0]]
         views = policy(pair, rng=rng)
-        row = [("x'", pair[0]), ("x''", pair[-1])]
+        working = policy.preprocess(pair[0])  # what A_i and G start from: H(x′) at the working size
+        row = [("x'", pair[0]), ("x''", pair[-1]), (f"H(x') {working.shape[1]}x{working.shape[0]}", working)]
         row += [(f"x{i + 1}", v) for i, v in enumerate(views.global_views)]
         row += [(f"y{i + 1}", v) for i, v in enumerate(views.local_views)]
         rows.append(row)

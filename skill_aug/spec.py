@@ -6,6 +6,7 @@ compared, serialised back to YAML and validated before anything is built.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -102,3 +103,29 @@ class PolicySpec:
     local_set: tuple[OpSpec, ...]
     global_space: GlobalSpace
     description: str = ""
+    #: Shorter side (px) of the image everything after H runs on; ``None``: derived from the
+    #: view sizes and crop scales (:func:`derived_working_size`).
+    working_size: int | None = None
+
+    @property
+    def resolved_working_size(self) -> int:
+        """The stated working size, else the one the global space needs."""
+        return self.working_size if self.working_size is not None else derived_working_size(self.global_space)
+
+
+def derived_working_size(space: GlobalSpace) -> int:
+    """The smallest shorter side at which no view's crop is smaller than the view.
+
+    A view is a crop of ``scale`` × the image's area at aspect ``ratio``, resized to ``size``
+    px. Its shorter side is ``sqrt(scale · area · min(ratio, 1/ratio))``; on an image whose
+    shorter side is W (area ≥ W²), the smallest crop of every group still holds ``size`` px
+    when W ≥ size / sqrt(scale_min · narrowest ratio). Larger photos are scaled down to W
+    after H: beyond it, the extra pixels are thrown away by every crop's resize anyway.
+    """
+    need = 0.0
+    for group in (space.high_res, space.low_res):
+        if group.count == 0:
+            continue
+        narrowest = min(group.ratio[0], 1 / group.ratio[1], 1.0)
+        need = max(need, group.size / math.sqrt(group.scale[0] * narrowest))
+    return math.ceil(need)

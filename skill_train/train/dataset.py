@@ -108,7 +108,9 @@ class ProductDataset(Dataset):
                 candidate = int(order_rng.integers(len(self.catalog)))
             order = order_rng.permutation(self.catalog.n_photos_of(candidate))
             try:
-                read = self.catalog.read_photos(candidate, order, limit=2)
+                # decoded no larger than the policy's working size needs (JPEG DCT scaling)
+                read = self.catalog.read_photos(candidate, order, limit=2,
+                                                decode_size=getattr(self.policy, "working_size", None))
             except NoReadablePhotos as err:
                 skipped.extend(str(p) for p in self.catalog[candidate].paths)
                 self._warn_replacement(err)

@@ -32,7 +32,7 @@ def test_preview_writes_a_grid_with_one_row_per_sample(tmp_path, photos):
                     "--samples", "3", "--out", str(out), "--seed", "5")
     assert result.output.strip() == str(out)
     grid = cv2.imread(str(out))
-    rows, columns = 3, 2 + 2 + 6  # x′, x″, G_h views, G_l views
+    rows, columns = 3, 3 + 2 + 6  # x′, x″, H(x′), G_h views, G_l views
     assert grid.shape[0] > rows * (TILE + LABEL_HEIGHT) and grid.shape[1] > columns * TILE
     assert grid.shape[1] < (columns + 1) * TILE
     again = tmp_path / "again.png"

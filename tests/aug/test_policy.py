@@ -70,6 +70,8 @@ def test_local_set_runs_before_the_global_crop():
     image[:, :50] = (255, 0, 0)
     with pytest.warns(UserWarning, match="Crop fails on a 96 x 72 px test photo"):  # 100 px tall: too tall for it
         policy = policy_from({
+            # the crop's pixels refer to the working image: keep the photo's own 100 px
+            "working_size": 100,
             "local_set": [{"Crop": {"x_min": 0, "y_min": 0, "x_max": 50, "y_max": 100, "p": 1.0}}],
             "global_space": {"high_res": plain_group(2, 40), "low_res": plain_group(1, 20)},
         })

@@ -1,0 +1,186 @@
+"""The working size: what it is, which image each stage sees, and how a policy file states it."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+import yaml
+from albumentations.core.transforms_interface import ImageOnlyTransform
+
+import skill_aug
+from skill_aug import hookimpl
+from skill_aug.errors import PolicyError
+from skill_aug.images import read_image, shrink_to_shorter_side
+from skill_aug.policy import Policy
+from skill_aug.policy_document import resolve_document, resolve_policy_file
+from skill_aug.spaces import dino_global_space, skill_global_space
+from skill_aug.spec import derived_working_size
+from skill_aug.yaml_lines import LocatedDocument
+
+SEEN: dict[str, list[tuple[int, int]]] = {}
+
+
+class SeenByH(ImageOnlyTransform):
+    """Records the shape of every image it is given (as a preprocessing op)."""
+
+    def apply(self, img: np.ndarray, **params: Any) -> np.ndarray:
+        SEEN.setdefault("H", []).append(img.shape[:2])
+        return img
+
+
+class SeenByLocalSet(ImageOnlyTransform):
+    """Records the shape of every image it is given (as a local-set op)."""
+
+    def apply(self, img: np.ndarray, **params: Any) -> np.ndarray:
+        SEEN.setdefault("A_i", []).append(img.shape[:2])
+        return img
+
+
+class Recorders:
+    @hookimpl
+    def register_ops(self, register):
+        register(SeenByH)
+        register(SeenByLocalSet)
+
+
+@pytest.fixture
+def registry(isolated_registry):
+    SEEN.clear()
+    from skill_aug.ops import registration
+
+    return isolated_registry(("core_ops", registration), ("recorders", Recorders()))
+
+
+def resolve(doc: dict, registry) -> Policy:
+    policy = Policy(resolve_document(LocatedDocument(doc, {}), registry, "test"), registry)
+    SEEN.clear()  # validation tries every op once on a small test photo
+    return policy
+
+
+@pytest.mark.parametrize("space, expected", [
+    (skill_global_space(), 496),                        # 96 / sqrt(0.05 · 0.75) = 495.8
+    (skill_global_space(64, 32), 166),                  # the CPU preset's views
+    (dino_global_space(224, 96, n_local=10), 496),      # the paper's 2 × 224 + 10 × 96
+])
+def test_derived_size_is_the_smallest_at_which_no_crop_is_smaller_than_its_view(space, expected):
+    size = derived_working_size(space)
+    assert size == expected
+
+    def smallest_crop_side(shorter: int, group) -> float:
+        narrowest = min(group.ratio[0], 1 / group.ratio[1])
+        return math.sqrt(group.scale[0] * shorter * shorter * narrowest)
+
+    for group in (space.high_res, space.low_res):
+        assert smallest_crop_side(size, group) >= group.size - 1e-9
+    # and one pixel less is too small for at least one group
+    assert any(smallest_crop_side(size - 1, g) < g.size for g in (space.high_res, space.low_res))
+
+
+def test_a_group_without_views_needs_no_size():
+    space = skill_global_space(64, 32, n_local=0)
+    assert derived_working_size(space) == math.ceil(64 / math.sqrt(0.4 * 0.75))
+
+
+def test_h_sees_the_photo_and_the_local_set_sees_the_working_image(registry):
+    policy = resolve({
+        "preprocess": [{"SeenByH": {"p": 1.0}}],
+        "local_set": [{"SeenByLocalSet": {"p": 1.0}}],
+        "global_space": {"base": "skill", "high_res": {"size": 64}, "low_res": {"size": 32, "count": 2}},
+    }, registry)
+    assert policy.working_size == 166
+    photo = np.full((1500, 1000, 3), 200, np.uint8)
+    views = policy([photo], rng=0)
+    assert SEEN["H"] == [(1500, 1000)]  # H once, at the photo's own size
+    # A_i on every view, on H(x) scaled so that its shorter side is the working size
+    assert SEEN["A_i"] == [(249, 166)] * 4
+    assert all(v.shape == (64, 64, 3) for v in views.global_views)
+
+
+def test_a_photo_smaller_than_the_working_size_is_never_upscaled(registry):
+    policy = resolve({"local_set": [{"SeenByLocalSet": {"p": 1.0}}]}, registry)
+    policy([np.full((300, 200, 3), 200, np.uint8)], rng=0)
+    assert set(SEEN["A_i"]) == {(300, 200)}
+
+
+def test_a_stated_working_size_is_kept_when_the_views_are_resized(registry):
+    with pytest.warns(UserWarning, match="working_size 300 is below the 496 px the views need"):
+        stated = resolve({"working_size": 300}, registry)
+    derived = resolve({}, registry)
+    assert (stated.working_size, derived.working_size) == (300, 496)
+    assert stated.with_view_sizes(64, 32).working_size == 300
+    assert derived.with_view_sizes(64, 32).working_size == 166  # derived again for the new views
+
+
+def test_the_resolved_yaml_writes_the_size_and_reads_back_the_same_policy(tmp_path: Path, registry):
+    for doc in ({}, {"working_size": 640}, {"working_size": "auto"}):
+        policy = resolve(doc, registry)
+        written = yaml.safe_load(policy.to_yaml())
+        assert written["working_size"] == policy.working_size
+        path = tmp_path / "resolved.yaml"
+        path.write_text(policy.to_yaml())
+        again = Policy(resolve_policy_file(path, registry), registry)
+        assert again.spec == policy.spec
+        # a derived size stays derived through the round trip: new views, new size
+        assert again.with_view_sizes(64, 32).working_size == (640 if doc.get("working_size") == 640 else 166)
+
+
+@pytest.mark.parametrize("value", [0, 31, 9000, 2.5, "big", True])
+def test_an_invalid_working_size_names_the_field_and_the_range(value, tmp_path, registry):
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"name: bad\nworking_size: {yaml.safe_dump(value).splitlines()[0]}\n")
+    with pytest.raises(PolicyError) as err:
+        resolve_policy_file(path, registry)
+    assert err.value.problems == [
+        f"{path}:2: working_size = {value!r} (an integer from 32 to 8192 px, the shorter side everything "
+        f"after preprocess runs at; or 'auto')"
+    ]
+
+
+def test_a_working_size_below_what_the_views_need_warns(tmp_path, registry):
+    path = tmp_path / "small.yaml"
+    path.write_text("name: small\nworking_size: 200\n")
+    with pytest.warns(UserWarning, match=rf"{path}:2: working_size 200 is below the 496 px the views need"):
+        assert Policy(resolve_policy_file(path, registry), registry).working_size == 200
+
+
+def test_every_first_party_policy_file_states_the_size_its_views_need():
+    for path in sorted((Path(__file__).resolve().parents[2] / "policies").glob("*.yaml")):
+        policy = skill_aug.load_policy(path)
+        assert policy.working_size == derived_working_size(policy.spec.global_space) == 496, path.name
+
+
+def test_views_at_the_working_size_match_views_from_the_full_photo_up_to_resampling(registry):
+    # A_i and G on a 4x larger photo against on its working-size copy: same crops, same
+    # flips, same colours; only the resampling differs (a few grey levels on a smooth photo).
+    yy, xx = np.mgrid[0:1984, 0:1984].astype(np.float32)
+    smooth = np.stack([128 + 100 * np.sin(xx / 150), 128 + 100 * np.cos(yy / 190),
+                       128 + 60 * np.sin((xx + yy) / 240)], axis=-1).astype(np.uint8)
+    doc = {"local_set": [{"Perspective": {"scale": [0.02, 0.06], "p": 1.0}}]}
+    working = resolve(doc, registry)
+    full = resolve({**doc, "working_size": 1984}, registry)
+    assert working.working_size == 496
+    a, b = working([smooth], rng=3), full([smooth], rng=3)
+    for x, y in zip(a.global_views + a.local_views, b.global_views + b.local_views):
+        assert np.abs(x.astype(int) - y.astype(int)).mean() < 2.0
+
+
+def test_shrinking_keeps_the_aspect_and_hits_the_shorter_side_exactly():
+    image = np.zeros((1001, 3000, 3), np.uint8)
+    assert shrink_to_shorter_side(image, 496).shape == (496, 1487, 3)  # 3000 · 496 / 1001 = 1486.5
+    assert shrink_to_shorter_side(image, 2000) is image
+
+
+def test_jpeg_decoding_stops_at_the_scale_the_working_size_needs(tmp_path: Path):
+    photo = np.random.default_rng(0).integers(0, 255, (1536, 2048, 3), dtype=np.uint8)
+    path = tmp_path / "big.jpg"
+    cv2.imwrite(str(path), photo)
+    assert read_image(path, max_side=None).shape == (1536, 2048, 3)
+    assert read_image(path, max_side=None, decode_size=496).shape == (768, 1024, 3)  # 1/2: 384 would be too small
+    assert read_image(path, max_side=None, decode_size=150).shape == (192, 256, 3)   # 1/8
+    assert read_image(path, decode_size=496).shape == (768, 1024, 3)                 # max_side 1024 also met
+
