@@ -1,22 +1,26 @@
 """Views per second of every policy on one core, beside DINO's torchvision multi-crop on PIL.
 
-Both sides make the same views (2 × 224 px + 6 × 96 px by default) from the same photos
-(synthetic catalogue products at 512 px), single-threaded. Prints a rich table and writes
-JSON (``--json``). Target: every SkiLL policy ≥ 3× the torchvision recipe.
+Both sides make the same views (2 × 224 px + 6 × 96 px) from the same JPEG files, decoding
+included, single-threaded: real photos (scikit-learn's and scikit-image's bundled samples)
+and synthetic catalogue products, each written at longest sides 512, 1024 and 2048 px.
+The torchvision recipe decodes the whole photo, as DINO's ImageFolder loader does; a policy
+reads it with ``read_image(decode_size=policy.working_size)``, as the trainer does. One photo
+per product on both sides (x″ = x′). Prints a rich table and writes JSON (``--json``).
+Target: every SkiLL policy ≥ 3× the torchvision recipe at every size.
 
-    python benchmarks/aug_throughput.py [--seconds 3] [--json out.json]
+    python benchmarks/aug_throughput.py [--seconds 3] [--sides 512 1024 2048] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import cv2
-import numpy as np
 import torch
 from PIL import Image
 from rich.console import Console
@@ -24,9 +28,13 @@ from rich.table import Table
 
 import skill_aug
 from skill_aug.atomic import atomic_write_text
+from skill_aug.images import read_image
 from skill_aug.synth import render_product
 
+from photos import at_longest_side, real_photos, write_jpeg
+
 POLICIES = Path(__file__).resolve().parents[1] / "policies"
+BASELINE = "torchvision (DINO recipe, PIL)"
 
 
 def torchvision_multicrop(high: int, low: int, n_local: int):
@@ -50,6 +58,23 @@ def torchvision_multicrop(high: int, low: int, n_local: int):
     return views
 
 
+def pil_loader(path: Path) -> Image.Image:
+    """torchvision's ``ImageFolder`` loader: the whole photo, decoded and converted to RGB."""
+    with open(path, "rb") as f:
+        return Image.open(f).convert("RGB")
+
+
+def write_photos(root: Path, source: str, sides: list[int]) -> dict[int, list[Path]]:
+    """The benchmark's JPEG files: each source photo at each longest side."""
+    if source == "real":
+        photos = real_photos()
+    else:
+        photos = [render_product(task, seed=s, size=512, n_photos=1)[0][0]
+                  for s, task in enumerate(("dress", "shirt", "curtains", "shoes", "furniture", "wall-art"))]
+    return {side: [write_jpeg(root / source / str(side) / f"{i}.jpg", at_longest_side(p, side))
+                   for i, p in enumerate(photos)] for side in sides}
+
+
 def rate(fn, items: list, seconds: float, views_per_call: int) -> float:
     calls, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -60,37 +85,52 @@ def rate(fn, items: list, seconds: float, views_per_call: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--size", type=int, default=512, help="side of the source photos")
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per pipeline and size")
+    parser.add_argument("--sides", type=int, nargs="+", default=[512, 1024, 2048], help="longest sides of the JPEGs")
+    parser.add_argument("--sources", nargs="+", choices=("real", "synthetic"), default=["real", "synthetic"])
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     cv2.setNumThreads(1)
     torch.set_num_threads(1)
 
-    products = [render_product("dress", seed=s, size=args.size, n_photos=2)[0] for s in range(8)]
     reference = skill_aug.load_policy(POLICIES / "dino.yaml")
     n_views = reference.n_global + reference.n_local
     tv = torchvision_multicrop(reference.high_res_size, reference.low_res_size, reference.n_local)
-    pil = [Image.fromarray(p[0]) for p in products]
-    results = {"torchvision (DINO recipe, PIL)": rate(lambda im, i: tv(im), pil, args.seconds, n_views)}
-    for path in sorted(POLICIES.glob("*.yaml")):
-        policy = skill_aug.load_policy(path)
-        count = policy.n_global + policy.n_local
-        results[f"skill-aug {path.stem}"] = rate(lambda ims, i: policy(ims, rng=i), products, args.seconds, count)
+    policies = {f"skill-aug {path.stem}": skill_aug.load_policy(path) for path in sorted(POLICIES.glob("*.yaml"))}
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        for source in args.sources:
+            files = write_photos(Path(tmp), source, args.sides)
+            by_size = results.setdefault(source, {})
+            for side in args.sides:
+                paths = files[side]
+                rates = {BASELINE: rate(lambda p, i: tv(pil_loader(p)), paths, args.seconds, n_views)}
+                for name, policy in policies.items():
+                    def views(path: Path, i: int, policy=policy) -> None:
+                        policy([read_image(path, decode_size=policy.working_size)], rng=i)
+                    rates[name] = rate(views, paths, args.seconds, policy.n_global + policy.n_local)
+                by_size[str(side)] = rates
+                console.log(f"{source} {side} px done")
 
-    baseline = results["torchvision (DINO recipe, PIL)"]
-    table = Table(title=f"views/s, one core, {reference.n_global}×{reference.high_res_size} px + "
-                        f"{reference.n_local}×{reference.low_res_size} px from {args.size} px photos")
-    table.add_column("pipeline")
-    table.add_column("views/s", justify="right")
-    table.add_column("× torchvision", justify="right")
-    for name, value in results.items():
-        table.add_row(name, f"{value:,.0f}", f"{value / baseline:.1f}")
-    Console().print(table)
+    for source, by_size in results.items():
+        table = Table(title=f"views/s, one core, {reference.n_global}×{reference.high_res_size} px + "
+                            f"{reference.n_local}×{reference.low_res_size} px, decode included: {source} photos")
+        table.add_column("pipeline")
+        for side in by_size:
+            table.add_column(f"{side} px: views/s", justify="right")
+            table.add_column("× DINO", justify="right")
+        for name in next(iter(by_size.values())):
+            cells = []
+            for rates in by_size.values():
+                cells += [f"{rates[name]:,.0f}", f"{rates[name] / rates[BASELINE]:.1f}"]
+            table.add_row(name, *cells)
+        console.print(table)
     if args.json:
-        atomic_write_text(args.json, json.dumps({"views_per_second": results, "speedup": {
-            k: v / baseline for k, v in results.items()}}, indent=2))
+        speedup = {source: {side: {k: v / rates[BASELINE] for k, v in rates.items()} for side, rates in by_size.items()}
+                   for source, by_size in results.items()}
+        atomic_write_text(args.json, json.dumps({"views_per_second": results, "speedup": speedup}, indent=2))
 
 
 if __name__ == "__main__":

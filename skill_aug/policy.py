@@ -8,7 +8,9 @@ shorter side at which no view's crop is smaller than the view, see
 :func:`skill_aug.spec.derived_working_size`) before A_i and G, which therefore cost the
 same for a 500 px and a 3000 px photo.
 
-Every view draws its own random local and global parameters. One call is seeded by one
+A_i is drawn once per source photo and shared by that photo's views (``local_set_draws:
+per_photo``, Eq. 1–2 as written: A_i(x′) feeds x1 and every y), or once per view
+(``per_view``); every view draws its own crop and global ops. One call is seeded by one
 ``rng``: the same seed gives the same views.
 """
 
@@ -87,6 +89,9 @@ class Policy:
         self.spec = spec
         reg = self._registry
         self._preprocess = _SeededPipeline(A.Compose(_build_ops(spec.preprocess, reg)))
+        # per_photo: A_i once per source photo, its views crop that; per_view: A_i inside every view.
+        self._per_photo = spec.local_set_draws == "per_photo"
+        self._local = _SeededPipeline(A.Compose(_build_ops(spec.local_set, reg))) if self._per_photo else None
         self._groups: dict[str, list[_SeededPipeline]] = {}
         for group_name, group in self._named_groups():
             self._groups[group_name] = [
@@ -100,13 +105,13 @@ class Policy:
         return [("high_res", space.high_res), ("low_res", space.low_res)]
 
     def _view_compose(self, group: ViewGroup, index: int) -> Any:
-        """A_i, then G's crop to the group's size, then G's ops for view ``index``."""
+        """(A_i, when drawn per view,) then G's crop to the group's size, then G's ops for view ``index``."""
         import albumentations as A
 
         crop = A.RandomResizedCrop(size=(group.size, group.size), scale=group.scale,
                                    ratio=group.ratio, p=1.0)
-        local = A.Compose(_build_ops(self.spec.local_set, self._registry), p=1.0)
-        return A.Compose([local, crop, *_build_ops(group.ops_for_view(index), self._registry)])
+        local = [] if self._per_photo else [A.Compose(_build_ops(self.spec.local_set, self._registry), p=1.0)]
+        return A.Compose([*local, crop, *_build_ops(group.ops_for_view(index), self._registry)])
 
     @property
     def task(self) -> str | None:
@@ -161,6 +166,10 @@ class Policy:
         sources = [self.preprocess(images[0], seeds[0])]
         sources.append(self.preprocess(images[1], seeds[1]) if len(images) > 1 else sources[0])
         seeds = seeds[2:]
+        if self._local is not None:
+            # A_i(x′) and A_i(x″): two draws even when x″ is x′ (Eq. 1 pairs two draws)
+            local_seeds = [int(s) for s in gen.integers(0, 2**63 - 1, size=2)]
+            sources = [self._local(source, seed) for source, seed in zip(sources, local_seeds)]
 
         high = self._groups["high_res"]
         global_views = [
@@ -211,6 +220,8 @@ class Policy:
     def pipelines(self) -> dict[str, Any]:
         """The compiled albumentations pipelines, by name, ready for ``A.save``."""
         named: dict[str, Any] = {"preprocess": self._preprocess.compose}
+        if self._local is not None:
+            named["local_set"] = self._local.compose
         for group_name, pipes in self._groups.items():
             for i, pipe in enumerate(pipes):
                 named[group_name if len(pipes) == 1 else f"{group_name}_{i + 1}"] = pipe.compose

@@ -27,11 +27,12 @@ import numpy as np
 from skill_aug.errors import PolicyError, SkillAugError, first_line
 from skill_aug.plugins import Registry, make_op, suggest
 from skill_aug.spaces import dino_global_space, skill_global_space
-from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ViewGroup, derived_working_size
+from skill_aug.spec import LOCAL_SET_DRAWS, GlobalSpace, OpSpec, PolicySpec, ViewGroup, derived_working_size
 from skill_aug.yaml_lines import KeyPath, LocatedDocument, merge_documents, read_located_yaml
 
 TOP_LEVEL_KEYS = (
-    "name", "description", "extends", "task", "preprocess", "working_size", "local_set", "global_space",
+    "name", "description", "extends", "task", "preprocess", "working_size", "local_set", "local_set_draws",
+    "global_space",
 )
 GLOBAL_KEYS = ("base", "high_res", "low_res")
 GROUP_KEYS = ("count", "size", "scale", "ratio", "ops", "per_view")
@@ -79,6 +80,7 @@ def spec_to_document(spec: PolicySpec) -> dict[str, Any]:
         "preprocess": ops(spec.preprocess),
         "working_size": spec.resolved_working_size,
         "local_set": ops(spec.local_set),
+        "local_set_draws": spec.local_set_draws,
         "global_space": {
             "high_res": group(spec.global_space.high_res),
             "low_res": group(spec.global_space.low_res),
@@ -448,6 +450,11 @@ def resolve_document(doc: LocatedDocument, registry: Registry, default_name: str
     working_size = _working_size(check, data.get("working_size", AUTO), global_space)
     sources["working_size"] = doc.where(("working_size",)) if "working_size" in data else "derived from the views"
 
+    draws = data.get("local_set_draws", LOCAL_SET_DRAWS[0])
+    if draws not in LOCAL_SET_DRAWS:
+        check.problem(("local_set_draws",), f"local_set_draws = {draws!r} ({' or '.join(LOCAL_SET_DRAWS)}: A_i drawn "
+                                            "once per photo and shared by its views, or once per view)")
+
     name = data.get("name", default_name)
     description = data.get("description", product_type.description if product_type else "")
     if not isinstance(name, str):
@@ -455,7 +462,7 @@ def resolve_document(doc: LocatedDocument, registry: Registry, default_name: str
     if check.problems:
         raise PolicyError(check.problems)
     assert global_space is not None
-    spec = PolicySpec(name, task, preprocess, local_set, global_space, str(description or ""), working_size)
+    spec = PolicySpec(name, task, preprocess, local_set, global_space, str(description or ""), working_size, draws)
     return ResolvedPolicy(spec, sources)
 
 

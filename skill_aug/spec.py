@@ -93,6 +93,10 @@ class Silhouette:
     draw: Callable[..., Any]
 
 
+#: The values of ``PolicySpec.local_set_draws``.
+LOCAL_SET_DRAWS = ("per_photo", "per_view")
+
+
 @dataclass(frozen=True)
 class PolicySpec:
     """A fully resolved policy: H, A_i and G with every op's every parameter written out."""
@@ -106,6 +110,9 @@ class PolicySpec:
     #: Shorter side (px) of the image everything after H runs on; ``None``: derived from the
     #: view sizes and crop scales (:func:`derived_working_size`).
     working_size: int | None = None
+    #: How often A_i is drawn for one product: ``per_photo`` (once for x′, once for x″, as
+    #: paper Eq. 1–2 write it; the views of one photo share the draw) or ``per_view``.
+    local_set_draws: str = "per_photo"
 
     @property
     def resolved_working_size(self) -> int:

@@ -78,7 +78,7 @@ def test_plugins_table_lists_first_party_types():
 def test_export_writes_loadable_pipelines(tmp_path):
     result = invoke("export", "--task", "dress", "--out", str(tmp_path))
     names = sorted(Path(line).name for line in result.output.split())
-    assert names == ["high_res.yaml", "low_res.yaml", "policy.yaml", "preprocess.yaml"]
+    assert names == ["high_res.yaml", "local_set.yaml", "low_res.yaml", "policy.yaml", "preprocess.yaml"]
 
 
 def test_preview_of_a_catalogue_product_uses_the_policy_its_category_names(tmp_path, monkeypatch):

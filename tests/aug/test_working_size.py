@@ -86,18 +86,21 @@ def test_a_group_without_views_needs_no_size():
     assert derived_working_size(space) == math.ceil(64 / math.sqrt(0.4 * 0.75))
 
 
-def test_h_sees_the_photo_and_the_local_set_sees_the_working_image(registry):
+@pytest.mark.parametrize("draws, local_calls", [("per_photo", 2), ("per_view", 4)])
+def test_h_sees_the_photo_and_the_local_set_sees_the_working_image(registry, draws, local_calls):
     policy = resolve({
         "preprocess": [{"SeenByH": {"p": 1.0}}],
         "local_set": [{"SeenByLocalSet": {"p": 1.0}}],
+        "local_set_draws": draws,
         "global_space": {"base": "skill", "high_res": {"size": 64}, "low_res": {"size": 32, "count": 2}},
     }, registry)
     assert policy.working_size == 166
     photo = np.full((1500, 1000, 3), 200, np.uint8)
     views = policy([photo], rng=0)
     assert SEEN["H"] == [(1500, 1000)]  # H once, at the photo's own size
-    # A_i on every view, on H(x) scaled so that its shorter side is the working size
-    assert SEEN["A_i"] == [(249, 166)] * 4
+    # A_i on H(x) scaled so that its shorter side is the working size: once for x′ and
+    # once for x″ (per_photo), or once in each of the 2 + 2 views (per_view)
+    assert SEEN["A_i"] == [(249, 166)] * local_calls
     assert all(v.shape == (64, 64, 3) for v in views.global_views)
 
 
