@@ -139,6 +139,11 @@ class Policy:
         return self.spec.global_space.low_res.size
 
     @property
+    def registry(self) -> Registry:
+        """The plugin registry the policy's ops come from."""
+        return self._registry
+
+    @property
     def working_size(self) -> int:
         """Shorter side (px) of the image A_i and G run on: larger photos are scaled down after H."""
         return self.spec.resolved_working_size
@@ -154,17 +159,27 @@ class Policy:
         return shrink_to_shorter_side(self._preprocess(_check_image(image), seed), self.working_size)
 
     def __call__(
-        self, images: Sequence[np.ndarray], rng: np.random.Generator | int | None = None
+        self, images: Sequence[np.ndarray], rng: np.random.Generator | int | None = None,
+        preprocessed: Sequence[bool] = (),
     ) -> MultiView:
-        """Views of one product from its photos: x′ = ``images[0]``, x″ = ``images[1]`` (or x′)."""
+        """Views of one product from its photos: x′ = ``images[0]``, x″ = ``images[1]`` (or x′).
+
+        ``preprocessed[i]`` says ``images[i]`` already is H(x) at the working size (read from
+        a prepared catalogue): H is then skipped for it; the views draw the same numbers.
+        """
         if len(images) == 0:
             raise ValueError("a policy needs at least one photo of the product")
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         space = self.spec.global_space
         n_seeds = 2 + space.high_res.count + space.low_res.count
         seeds = [int(s) for s in gen.integers(0, 2**63 - 1, size=n_seeds)]
-        sources = [self.preprocess(images[0], seeds[0])]
-        sources.append(self.preprocess(images[1], seeds[1]) if len(images) > 1 else sources[0])
+
+        def source(i: int) -> np.ndarray:
+            done = i < len(preprocessed) and preprocessed[i]
+            return _check_image(images[i]) if done else self.preprocess(images[i], seeds[i])
+
+        sources = [source(0)]
+        sources.append(source(1) if len(images) > 1 else sources[0])
         seeds = seeds[2:]
         if self._local is not None:
             # A_i(x′) and A_i(x″): two draws even when x″ is x′ (Eq. 1 pairs two draws)

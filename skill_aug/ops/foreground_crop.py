@@ -35,6 +35,8 @@ class ForegroundCrop(BaseCrop):
 
     # Saved pipelines name the class by its public path, whichever file defines it.
     __module__ = "skill_aug.ops"
+    #: No random draw (same input, same output): ``skill data prepare`` may store its result once.
+    draws_nothing = True
 
     class InitSchema(BaseTransformInitSchema):
         threshold: float = Field(ge=0, le=255)

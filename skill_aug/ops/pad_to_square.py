@@ -34,6 +34,8 @@ class PadToSquare(DualTransform):
 
     # Saved pipelines name the class by its public path, whichever file defines it.
     __module__ = "skill_aug.ops"
+    #: No random draw (same input, same output): ``skill data prepare`` may store its result once.
+    draws_nothing = True
 
     _targets = (Targets.IMAGE, Targets.MASK, Targets.BBOXES, Targets.KEYPOINTS)
 

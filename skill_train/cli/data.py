@@ -39,7 +39,7 @@ def _summary_table(stats: dict):
 
 def register(app: typer.Typer) -> None:
     """Add the ``skill data`` group to the ``skill`` app."""
-    data = typer.Typer(help="Product catalogues: write the synthetic catalogue.", no_args_is_help=True)
+    data = typer.Typer(help="Product catalogues: write the synthetic catalogue; prepare one for training.", no_args_is_help=True)
 
     @data.command("synth")
     def synth(
@@ -72,5 +72,46 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(stats, indent=2))
         else:
             console.print(_summary_table(stats))
+
+    @data.command("prepare")
+    def prepare_command(
+        data_dir: Path = typer.Option(..., "--data", help="Catalogue folder or manifest (.csv/.jsonl) to prepare."),
+        task: Optional[str] = typer.Option(None, "--task", help="Product type whose policy's H to store "
+                                           "(default: the catalogue's category column)."),
+        policy: Optional[Path] = typer.Option(None, "--policy", help="Policy YAML whose H to store."),
+        preset: Optional[str] = typer.Option(None, "--preset", help="cpu, paper or a preset YAML: its view sizes "
+                                             "set the working size (default: cpu without a GPU, paper with one)."),
+        method: Optional[str] = typer.Option(None, "--method", help="Training method the run will use (dino by default)."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON only."),
+    ) -> None:
+        """Store every photo's H(x) at the working size once; `skill train --data` then reads it (same flags)."""
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.table import Table
+
+        from skill_aug.catalog import Catalog
+        from skill_aug.prepared import prepare
+        from skill_train.run.config import TrainConfig, default_preset
+        from skill_train.train.data import resolve_policy
+
+        cfg = TrainConfig.from_preset(preset or default_preset(None), task=task, data=str(data_dir),
+                                      policy=str(policy) if policy else None, method=method)
+        catalog = Catalog.open(data_dir)
+        pol = resolve_policy(cfg, catalog)
+        console = Console(stderr=as_json)
+        with Progress(TextColumn(f"[bold]prepare[/] {pol.spec.name} at {pol.working_size} px"), BarColumn(),
+                      MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=as_json) as bar:
+            job = bar.add_task("", total=len(catalog))
+            result = prepare(catalog, pol, progress=lambda n: bar.advance(job, n))
+        result = {"policy": pol.spec.name, **result}
+        if as_json:
+            typer.echo(json.dumps(result, indent=2))
+            return
+        table = Table(title=f"prepared {data_dir}")
+        table.add_column("what")
+        table.add_column("value", justify="right")
+        for key in ("policy", "working_size", "photos", "unreadable", "bytes", "folder"):
+            table.add_row(key, f"{result[key]:,}" if isinstance(result[key], int) else str(result[key]))
+        console.print(table)
 
     app.add_typer(data, name="data")

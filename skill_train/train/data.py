@@ -32,6 +32,7 @@ class TrainData:
     sampler: Any
     loader: DataLoader
     batch_per_rank: int
+    prepared: Any = None  # the PreparedStore training reads H(x) from, when the catalogue has one
 
     @property
     def steps_per_epoch(self) -> int:
@@ -130,7 +131,10 @@ def prepare_data(cfg: TrainConfig, ctx: DistContext) -> TrainData:
     split = product_split(products, cfg.eval_holdout, cfg.seed) if attributes and len(products) >= 4 else None
 
     train_catalog = catalog.subset(split.train) if split is not None else catalog
-    dataset = ProductDataset(train_catalog, policy, seed=cfg.seed)
+    from skill_aug.prepared import PreparedStore
+
+    prepared = PreparedStore.find(catalog, policy)
+    dataset = ProductDataset(train_catalog, policy, seed=cfg.seed, prepared=prepared)
     if cfg.batch_size % ctx.world_size:
         raise ConfigError(f"batch_size {cfg.batch_size} must divide evenly over {ctx.world_size} processes")
     batch_per_rank = cfg.batch_size // ctx.world_size
@@ -142,4 +146,4 @@ def prepare_data(cfg: TrainConfig, ctx: DistContext) -> TrainData:
     sampler = EpochSampler(len(dataset), batch_per_rank, seed=cfg.seed, shuffle=True, drop_last=True,
                            rank=ctx.rank, world_size=ctx.world_size)
     loader = build_loader(dataset, sampler, cfg.workers)
-    return TrainData(policy, catalog, path, split, attributes, dataset, sampler, loader, batch_per_rank)
+    return TrainData(policy, catalog, path, split, attributes, dataset, sampler, loader, batch_per_rank, prepared)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import random
 import warnings
+from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence
 
 import numpy as np
@@ -26,7 +27,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from skill_aug.catalog import Catalog, NoReadablePhotos
-from skill_aug.errors import CatalogError, SkillAugError
+from skill_aug.errors import CatalogError, ImageReadError, SkillAugError
+from skill_aug.prepared import PreparedStore, read_prepared
 from skill_train.eval.transform import to_tensor
 
 __all__ = ["EpochSampler", "ProductDataset", "WorkerInit", "build_loader", "collate_views"]
@@ -41,7 +43,7 @@ class ViewPolicy(Protocol):
     n_global: int
     n_local: int
 
-    def __call__(self, images: Sequence[np.ndarray], rng: Any = None) -> Any: ...
+    def __call__(self, images: Sequence[np.ndarray], rng: Any = None, preprocessed: Sequence[bool] = ()) -> Any: ...
 
 
 class ProductDataset(Dataset):
@@ -56,7 +58,7 @@ class ProductDataset(Dataset):
     The epoch lives in shared memory, so :meth:`set_epoch` reaches persistent workers.
     """
 
-    def __init__(self, catalog: Catalog, policy: ViewPolicy, seed: int = 0):
+    def __init__(self, catalog: Catalog, policy: ViewPolicy, seed: int = 0, prepared: PreparedStore | None = None):
         if len(catalog) == 0:
             raise CatalogError(f"{catalog.source}: the catalogue has no products to train on")
         if seed < 0:
@@ -64,6 +66,7 @@ class ProductDataset(Dataset):
         self.catalog = catalog
         self.policy = policy
         self.seed = int(seed)
+        self.prepared = prepared  # H(x) stored once (`skill data prepare`): read instead of photo + H
         # Created before workers fork or spawn, so they all read the value the main process sets.
         self._epoch = multiprocessing.RawValue("q", 0)
         self._warned_replacement = False
@@ -88,8 +91,8 @@ class ProductDataset(Dataset):
             raise IndexError(f"product index {index} out of range for {len(self.catalog)} products")
         epoch = self.epoch
         photo_seq, view_seq = np.random.SeedSequence([self.seed, epoch, index]).spawn(2)
-        images, unreadable = self._photos(index, epoch, np.random.default_rng(photo_seq))
-        views = self.policy(images, rng=np.random.default_rng(view_seq))
+        images, preprocessed, unreadable = self._photos(index, epoch, np.random.default_rng(photo_seq))
+        views = self.policy(images, rng=np.random.default_rng(view_seq), preprocessed=preprocessed)
         return {
             "global": [to_tensor(v) for v in views.global_views],
             "local": [to_tensor(v) for v in views.local_views],
@@ -97,8 +100,9 @@ class ProductDataset(Dataset):
             "unreadable": unreadable,
         }
 
-    def _photos(self, index: int, epoch: int, rng: np.random.Generator) -> tuple[list[np.ndarray], list[str]]:
-        """x′ (and x″ when possible) of product ``index``, or of its seeded replacement."""
+    def _photos(self, index: int, epoch: int, rng: np.random.Generator) -> tuple[list[np.ndarray], list[bool], list[str]]:
+        """x′ (and x″ when possible) of product ``index``, or of its seeded replacement; which of
+        them are prepared H(x); the photos skipped as unreadable."""
         skipped: list[str] = []
         for attempt in range(MAX_REPLACEMENTS + 1):
             if attempt == 0:
@@ -108,19 +112,49 @@ class ProductDataset(Dataset):
                 candidate = int(order_rng.integers(len(self.catalog)))
             order = order_rng.permutation(self.catalog.n_photos_of(candidate))
             try:
-                # decoded no larger than the policy's working size needs (JPEG DCT scaling)
-                read = self.catalog.read_photos(candidate, order, limit=2,
-                                                decode_size=getattr(self.policy, "working_size", None))
+                images, preprocessed, unreadable = self._read(candidate, order)
             except NoReadablePhotos as err:
                 skipped.extend(str(p) for p in self.catalog[candidate].paths)
                 self._warn_replacement(err)
                 continue
-            skipped.extend(str(p) for p in read.unreadable)
-            return read.images, skipped
+            skipped.extend(str(p) for p in unreadable)
+            return images, preprocessed, skipped
         raise CatalogError(
             f"{self.catalog.source}: product {index} and {MAX_REPLACEMENTS} seeded replacements have no "
             f"readable photo ({self.catalog.failure_summary()})"
         )
+
+    def _read(self, candidate: int, order: Sequence[int]) -> tuple[list[np.ndarray], list[bool], list[Path]]:
+        """The first two readable photos of ``candidate`` in ``order``: each from the prepared
+        store when it holds it unchanged, else decoded no larger than the working size needs."""
+        decode_size = getattr(self.policy, "working_size", None)
+        if self.prepared is None:
+            read = self.catalog.read_photos(candidate, order, limit=2, decode_size=decode_size)
+            return read.images, [False] * len(read.images), read.unreadable
+        product = self.catalog[candidate]
+        images: list[np.ndarray] = []
+        preprocessed: list[bool] = []
+        unreadable: list[Path] = []
+        for i in order:
+            if len(images) == 2:
+                break
+            stored = self.prepared.photo(product.paths[i])
+            if stored is not None:
+                try:
+                    images.append(read_prepared(stored))
+                    preprocessed.append(True)
+                    continue
+                except ImageReadError:
+                    pass  # a damaged stored file: the source photo still serves
+            try:
+                images += self.catalog.read_photos(candidate, [i], decode_size=decode_size).images
+                preprocessed.append(False)
+            except NoReadablePhotos:
+                unreadable.append(Path(product.paths[i]))
+        if not images:
+            raise NoReadablePhotos(product.product_id, f"product {product.product_id!r}: none of its photos is "
+                                                       f"readable ({self.catalog.failure_summary()})")
+        return images, preprocessed, unreadable
 
     def _warn_replacement(self, err: NoReadablePhotos) -> None:
         if self._warned_replacement:

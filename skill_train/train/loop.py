@@ -362,12 +362,14 @@ def _learning_check(method: Method, data: TrainData, cfg: TrainConfig, ctx: Dist
 def _header(cfg: TrainConfig, data: TrainData, ctx: DistContext, run_dir: Path, total: int, start: int,
             precision: str) -> str:
     held_out = f", {len(data.split.test)} held out by {data.split.group_by}" if data.split else ""
+    prepared = (f"; H(x) read from the prepared catalogue {data.prepared.folder} ({len(data.prepared)} photos at "
+                f"{data.prepared.working_size} px)" if data.prepared is not None else "")
     what = "resuming at step " + str(start) if start else "training"
     return (
         f"{what}: {cfg.method} on {cfg.arch}{' ' + str(cfg.arch_overrides) if cfg.arch_overrides else ''} with policy {data.policy.spec.name!r} on "
         f"{data.catalog_path} ({len(data.dataset)} products{held_out}); views 2×{data.policy.high_res_size}px + "
         f"{data.policy.n_local}×{data.policy.low_res_size}px; {cfg.epochs} epochs × {data.steps_per_epoch} steps "
-        f"of {cfg.batch_size}; {ctx.device} × {ctx.world_size}, {precision} → {run_dir}"
+        f"of {cfg.batch_size}; {ctx.device} × {ctx.world_size}, {precision}{prepared} → {run_dir}"
     )
 
 
