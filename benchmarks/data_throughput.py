@@ -2,14 +2,17 @@
 
 1. Indexing: a generated tree of ``--index-products`` product folders (empty photo files,
    plus attributes.csv) is opened with ``Catalog.open``; target: 100k products in seconds.
-2. Throughput: the dress policy over the synthetic dress catalogue
-   (``skill_aug.synth.default_catalog``), batches of ``--batch-size``, at each ``--workers``
-   count, for the CPU preset's view sizes (2×64 + 4×32 px) and the paper's (2×224 + 6×96 px).
-   The first batch (worker start-up) is timed apart from the steady rate.
+2. Throughput, products/s per core: the ``--task`` policy (dress) over catalogues of real
+   photos (scikit-learn's and scikit-image's samples, two JPEGs per product) at longest sides
+   1024 and 2048 px, and over the synthetic catalogue; at the CPU preset's views
+   (2×64 + 2×32 px) and the paper's (2×224 + 10×96 px); each read from the photos and from a
+   prepared catalogue (``skill data prepare``: H(x) stored once at the working size).
+   ``--workers 0`` is one core (the loader's own process); the first batch is timed apart.
+   Goal at the paper's views: ≥ 40 products/s per core.
 
 Prints a rich table and writes JSON (``--json``).
 
-    python benchmarks/data_throughput.py [--index-products 100000] [--workers 0 2] [--json out.json]
+    python benchmarks/data_throughput.py [--index-products 100000] [--sources real1024 real2048 synthetic]
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import cv2
 import torch
 from rich.console import Console
 from rich.progress import Progress
@@ -29,9 +33,13 @@ from rich.table import Table
 from skill_aug import policy_for_task
 from skill_aug.atomic import atomic_write_text
 from skill_aug.catalog import Catalog
+from skill_aug.prepared import PreparedStore, prepare
 from skill_train.train.dataset import EpochSampler, ProductDataset, build_loader
 
-SIZES = {"cpu": (64, 32, 4), "paper": (None, None, None)}  # high, low, n_local (None: the policy's)
+from photos import real_photos, write_catalogue
+
+SIZES = {"cpu": (64, 32, 2), "paper": (224, 96, 10)}  # high, low, n_local: the presets' views
+SOURCES = {"real1024": 1024, "real2048": 2048, "synthetic": None}
 
 
 def generate_tree(root: Path, products: int, photos: int, progress: Progress) -> float:
@@ -74,36 +82,48 @@ def bench_indexing(products: int, photos: int, parent: str | None, progress: Pro
     }
 
 
-def bench_loader(root: Path, size_name: str, workers: int, batch_size: int, batches: int, progress: Progress) -> dict:
+def bench_loader(root: Path, size_name: str, workers: int, batch_size: int, batches: int, progress: Progress,
+                 task: str, prepared: bool) -> dict:
     high, low, n_local = SIZES[size_name]
-    policy = policy_for_task("dress")
-    if high:
-        policy = policy.with_view_sizes(high=high, low=low).with_view_counts(n_local=n_local)
-    dataset = ProductDataset(Catalog.open(root), policy, seed=0)
+    policy = policy_for_task(task).with_view_sizes(high=high, low=low).with_view_counts(n_local=n_local)
+    catalog = Catalog.open(root)
+    store, prepare_s = None, 0.0
+    if prepared:
+        start = time.perf_counter()
+        prepare(catalog, policy)
+        prepare_s = time.perf_counter() - start
+        store = PreparedStore.find(catalog, policy)
+    dataset = ProductDataset(catalog, policy, seed=0, prepared=store)
     sampler = EpochSampler(len(dataset), batch_size, seed=0)
     batches = min(batches, sampler.batches_per_epoch)
     loader = build_loader(dataset, sampler, workers)
-    task = progress.add_task(f"{size_name} views, workers={workers}", total=batches)
+    bar = progress.add_task(f"{root.name}: {size_name} views, workers={workers}, prepared={prepared}", total=batches)
     start = time.perf_counter()
     it = iter(loader)
     next(it)
     first = time.perf_counter() - start
-    progress.advance(task)
+    progress.advance(bar)
     steady_start = time.perf_counter()
     for _ in range(batches - 1):
         next(it)
-        progress.advance(task)
+        progress.advance(bar)
     steady = time.perf_counter() - steady_start
-    progress.remove_task(task)
+    progress.remove_task(bar)
     del it, loader  # stop persistent workers before the next configuration
+    cores = max(workers, 1)
     return {
+        "source": root.name,
         "views": f"2×{policy.high_res_size} + {policy.n_local}×{policy.low_res_size}",
         "size": size_name,
+        "working_size": policy.working_size,
+        "prepared": prepared,
+        "prepare_s": round(prepare_s, 1),
         "workers": workers,
         "batch_size": batch_size,
         "batches": batches,
         "first_batch_s": round(first, 2),
         "products_per_s": round((batches - 1) * batch_size / steady, 1),
+        "products_per_s_per_core": round((batches - 1) * batch_size / steady / cores, 1),
     }
 
 
@@ -116,35 +136,38 @@ def main() -> None:
     parser.add_argument("--index-products", type=int, default=100_000, help="0 skips the indexing benchmark")
     parser.add_argument("--index-photos", type=int, default=4, help="empty photo files per product")
     parser.add_argument("--index-dir", default=None, help="where to generate the tree (default: system temp)")
-    parser.add_argument("--products", type=int, default=None, help="synthetic catalogue size (default: the synth default)")
-    parser.add_argument("--data", type=Path, default=None, help="benchmark this catalogue instead of the synthetic one")
-    parser.add_argument("--workers", type=int, nargs="+", default=[0, 2])
+    parser.add_argument("--products", type=int, default=96, help="products per catalogue")
+    parser.add_argument("--sources", nargs="+", choices=sorted(SOURCES), default=["real1024", "real2048", "synthetic"])
+    parser.add_argument("--task", default="dress", help="whose policy (an installed product type)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[0], help="0: one core, in the loader's process")
     parser.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=["cpu", "paper"])
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--batches", type=int, default=6, help="batches per configuration (the first is start-up)")
     parser.add_argument("--json", type=Path, default=Path("runs/benchmarks/data_throughput.json"))
     args = parser.parse_args()
 
     torch.set_num_threads(1)
+    cv2.setNumThreads(1)  # one core: OpenCV would otherwise spread resizes over all of them
     console = Console()
     result: dict = {"cpu_count": os.cpu_count(), "torch": torch.__version__}
     with Progress(console=console, transient=True) as progress:
         if args.index_products > 0:
             result["indexing"] = bench_indexing(args.index_products, args.index_photos, args.index_dir, progress)
-        if args.data is not None:
-            root = args.data
-        else:
-            from skill_aug.synth import default_catalog
+        with tempfile.TemporaryDirectory(prefix="skill-data-bench-") as tmp:
+            roots = []
+            for source in args.sources:
+                side = SOURCES[source]
+                if side is None:
+                    from skill_aug.synth import write_catalog
 
-            building = progress.add_task("synthetic dress catalogue (cached after the first build)", total=None)
-            root = default_catalog("dress", products=args.products)
-            progress.remove_task(building)
-        result["catalog"] = {"path": str(root), "products": len(Catalog.open(root))}
-        result["loader"] = [
-            bench_loader(root, size, workers, args.batch_size, args.batches, progress)
-            for size in args.sizes
-            for workers in args.workers
-        ]
+                    roots.append(Path(tmp) / source)
+                    write_catalog(args.task, products=args.products, out=roots[-1], size=512, photos_min=2, photos_max=2)
+                else:
+                    roots.append(write_catalogue(Path(tmp) / source, real_photos(), side, args.products))
+            result["loader"] = [
+                bench_loader(root, size, workers, args.batch_size, args.batches, progress, args.task, prepared)
+                for root in roots for size in args.sizes for prepared in (False, True) for workers in args.workers
+            ]
 
     if "indexing" in result:
         ix = result["indexing"]
@@ -154,12 +177,13 @@ def main() -> None:
         table.add_row(f"{ix['products']:,}", f"{ix['products'] * ix['photos_per_product']:,}",
                       f"{ix['open_first_s']:.2f}", f"{ix['open_again_s']:.2f}", f"{ix['products_per_s']:,}")
         console.print(table)
-    table = Table(title=f"ProductDataset + DataLoader, dress policy, {result['catalog']['products']} synthetic products")
-    for col in ("views", "workers", "batch", "first batch s", "products/s"):
+    table = Table(title=f"ProductDataset + DataLoader, {args.task} policy, {args.products} products × 2 JPEGs")
+    for col in ("photos", "views", "working px", "prepared", "workers", "first batch s", "products/s", "per core"):
         table.add_column(col, justify="right")
     for row in result["loader"]:
-        table.add_row(row["views"], str(row["workers"]), str(row["batch_size"]),
-                      f"{row['first_batch_s']:.2f}", f"{row['products_per_s']:.1f}")
+        table.add_row(row["source"], row["views"], str(row["working_size"]), "yes" if row["prepared"] else "no",
+                      str(row["workers"]), f"{row['first_batch_s']:.2f}", f"{row['products_per_s']:.1f}",
+                      f"{row['products_per_s_per_core']:.1f}")
     console.print(table)
     write_json(args.json, result)
     console.print(f"JSON: {args.json}")

@@ -1,12 +1,15 @@
 """Speed of the custom ops and of each installed product type's local set, on one thread.
 
-    python benchmarks/ops_speed.py                     # 256 and 512 px photos
+    python benchmarks/ops_speed.py                     # at the working sizes: 166 (CPU preset), 496 (paper)
     python benchmarks/ops_speed.py --sizes 224 --json ops_speed.json
 
 Rows ``op:<Name>`` time one custom op applied every call (p forced to 1); rows
-``local:<type>`` time the product type's whole local set A_i as registered (each op with its
-own p) on an already preprocessed (H) square photo — the cost every view pays before the
-global ops. Figures are milliseconds per call (lower is better).
+``<type>:<Name>`` time each op of a product type's local set with its own arguments, applied
+every call (p forced to 1); rows ``local:<type>`` time the whole local set A_i as registered
+(each op with its own p) on an already preprocessed (H) square photo — what each source
+photo pays once per product (twice with ``local_set_draws: per_view``'s 2 + c views).
+Photos are at the policies' working sizes (166 px for the CPU preset's views, 496 px for the
+paper's). Figures are milliseconds per call (lower is better).
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ def build(registry, spec) -> A.BasicTransform:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512], help="photo heights in px")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[166, 496], help="photo heights in px")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     cv2.setNumThreads(1)
@@ -70,6 +73,10 @@ def main() -> None:
         for name, product_type in sorted(registry.product_types.items()):
             preprocess = A.Compose([build(registry, s) for s in product_type.preprocess], seed=0)
             square = preprocess(image=photo)["image"]
+            for spec in product_type.local_set:
+                always = type(spec)(spec.name, {**spec.params, "p": 1.0})
+                rows.setdefault(f"{name}:{spec.name}", {})[str(size)] = ms_per_call(
+                    A.Compose([build(registry, always)], seed=0), square)
             local = A.Compose([build(registry, s) for s in product_type.local_set], seed=0)
             rows.setdefault(f"local:{name}", {})[str(size)] = ms_per_call(local, square)
 

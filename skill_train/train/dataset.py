@@ -92,7 +92,9 @@ class ProductDataset(Dataset):
         epoch = self.epoch
         photo_seq, view_seq = np.random.SeedSequence([self.seed, epoch, index]).spawn(2)
         images, preprocessed, unreadable = self._photos(index, epoch, np.random.default_rng(photo_seq))
-        views = self.policy(images, rng=np.random.default_rng(view_seq), preprocessed=preprocessed)
+        # only a prepared store hands over H(x); a plain view policy need not know the argument
+        extra = {"preprocessed": preprocessed} if self.prepared is not None else {}
+        views = self.policy(images, rng=np.random.default_rng(view_seq), **extra)
         return {
             "global": [to_tensor(v) for v in views.global_views],
             "local": [to_tensor(v) for v in views.local_views],
