@@ -29,7 +29,8 @@ from skill_aug.spec import PolicySpec
 from skill_aug.yaml_lines import LocatedDocument
 
 __all__ = ["CatalogPolicies", "GLOBAL", "NONE_CATEGORY", "UNKNOWN_CATEGORY_CHOICES", "catalog_policies",
-           "categories_of", "category_of", "global_policy", "parse_category_map", "policy_sets_g_only"]
+           "categories_of", "category_of", "global_policy", "parse_category_map", "policy_sets_g_only",
+           "product_policy"]
 
 #: What products of a category without an installed product type get.
 UNKNOWN_CATEGORY_CHOICES = ("error", "global", "skip")
@@ -289,6 +290,16 @@ def catalog_policies(
     return CatalogPolicies(policies, categories, tuple(categories[v] for v in values), column, counts)
 
 
+def product_policy(catalog: Any, index: int, **mapping: Any) -> Policy:
+    """The policy :func:`catalog_policies` gives product ``index`` (``mapping``: its keyword arguments):
+    what the trainer augments that product with, e.g. for a preview."""
+    policies = catalog_policies(catalog.subset([index]), **mapping)
+    if policies.name_of(0) is None:
+        raise CatalogError(f"product {catalog.product_ids[index]!r} is skipped (--unknown-category skip): "
+                           "it has no policy")
+    return policies.for_index(0)
+
+
 def _type_policy(name: str, registry: Registry, shared: Policy | None) -> Policy:
     if name == GLOBAL:
         return global_policy(registry, shared)
@@ -304,7 +315,7 @@ def _unknown_message(catalog: Any, column: str, unknown: Mapping[str, int], regi
                 f"type), --policy FILE, --category-column NAME or --unknown-category global")
     found = ", ".join(f"{c} ({n})" for c, n in unknown.items())
     installed = ", ".join(sorted(registry.product_types)) or "none"
-    example = next(iter(unknown))
+    example = next((c for c in unknown if c != NONE_CATEGORY), NONE_CATEGORY)
     return (f"{catalog.source}: no installed product type for {len(unknown)} categor"
             f"{'y' if len(unknown) == 1 else 'ies'} of '{column}': {found} (installed: {installed}); install a "
             f"plugin for it, map it (--category-map {example}=TYPE), or give --unknown-category global (G only, no H/A_i) "
