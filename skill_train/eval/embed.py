@@ -59,16 +59,18 @@ class Preprocess:
 
         self.policies = policies if isinstance(policies, CatalogPolicies) else CatalogPolicies.single(policies, 0)
 
-    def policy_of(self, product: Any = None) -> Any:
-        """The policy whose H ``product`` gets (``None``: none)."""
+    def policy_of(self, product: Any = None, category: str | None = None) -> Any:
+        """The policy whose H ``product`` (or a photo of ``category``) gets (``None``: none)."""
         from skill_aug.catalog_policies import category_of
 
-        if self.policies.pinned or product is None:
+        if product is not None:
+            category = category_of(product, self.policies.column)
+        if self.policies.pinned or category is None:
             return self.policies.first if len(self.policies.policies) == 1 else None
-        return self.policies.for_category(category_of(product, self.policies.column))
+        return self.policies.for_category(category)
 
-    def __call__(self, image: np.ndarray, product: Any = None) -> np.ndarray:
-        policy = self.policy_of(product)
+    def __call__(self, image: np.ndarray, product: Any = None, category: str | None = None) -> np.ndarray:
+        policy = self.policy_of(product, category)
         return policy.preprocess(image, seed=0) if policy is not None else image
 
 

@@ -28,7 +28,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from skill_aug.errors import SkillAugError, first_line
 from skill_train.eval.embed import Preprocess
-from skill_train.eval.knn import knn_check
+from skill_train.eval.knn import knn_check, knn_checks
 from skill_train.methods import Method
 from skill_train.models.param_groups import parameter_groups
 from skill_train.run.checkpoint import (
@@ -392,16 +392,23 @@ def _finish(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, me
     knn: dict[str, Any] = {}
     if data.split is not None and data.attributes:
         eval_args = _knn_args(cfg, data, ctx)
-        trained = knn_check(embedding, data.catalog, data.split, **eval_args)
-        random_init = knn_check(initial_backbone(cfg, data.policy.high_res_size), data.catalog, data.split, **eval_args)
+        by = cfg.category_column if len(data.catalog.categories(cfg.category_column)) > 1 else None
+        trained, trained_by = knn_checks(embedding, data.catalog, data.split, by=by, **eval_args)
+        random_init, random_by = knn_checks(initial_backbone(cfg, data.policy.high_res_size), data.catalog,
+                                            data.split, by=by, **eval_args)
         for name, result in trained.items():
             result["random_init_accuracy"] = random_init.get(name, {}).get("accuracy", float("nan"))
+        for value, report in trained_by.items():
+            for name, result in report.items():
+                result["random_init_accuracy"] = random_by.get(value, {}).get(name, {}).get("accuracy", float("nan"))
         knn = {"k": cfg.knn_k, "temperature": cfg.knn_temperature, "group_by": data.split.group_by,
                "train_products": len(data.split.train), "test_products": len(data.split.test),
                "photos_per_product": 2, "attributes": trained,
                # the learning signal: every --eval-every check, then this final one
                "curve": knn_curve(run.path) + [{"step": steps_done - 1, "epoch": steps_done / spe,
                                                 **{name: r["accuracy"] for name, r in trained.items()}}]}
+        if by:  # each category's test products among its own training products
+            knn.update(by=by, by_category=trained_by)
     summary = run_summary(
         run, status=status, method=cfg.method, arch=cfg.arch, steps=steps_done, epochs_done=steps_done / spe,
         last=last, method_figures=method.summary(last),  # DINO: ln K, the teacher's entropy and the KL
