@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_limits
 
 from skill_aug.catalog import Catalog
 from skill_aug.synth import write_catalog
-from skill_train.compare.rows import RowSpec, select, standard_rows
+from skill_train.compare.rows import select, standard_rows
 from skill_train.compare import runs as compare_runs
 from skill_train.compare.runs import compare
 from skill_train.eval.embeddings import EmbeddingTable
