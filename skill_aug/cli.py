@@ -57,9 +57,9 @@ def _read_photos(paths: list[Path]) -> list:
     return [read_image(f) for f in files]
 
 
-def _catalogue_product(data: Path, product_id: str) -> tuple[list, str | None]:
-    """The readable photos of ``product_id`` in the catalogue ``data`` and its category (or None)."""
-    from skill_aug.catalog import CATEGORY_COLUMN, Catalog
+def _catalogue_product(data: Path, product_id: str) -> tuple[Any, int]:
+    """The catalogue ``data`` and the index of ``product_id`` in it."""
+    from skill_aug.catalog import Catalog
     from skill_aug.plugin_host import suggest
 
     catalog = Catalog.open(data)
@@ -69,10 +69,7 @@ def _catalogue_product(data: Path, product_id: str) -> tuple[list, str | None]:
         if not hint.startswith("did you mean") and len(ids) > 12:
             hint = f"{len(ids)} products, e.g. {ids[0]}"
         raise SkillAugError(f"--product {product_id!r} is not in {data} ({hint})")
-    index = ids.index(product_id)
-    photos = catalog.load_images(index, range(catalog.n_photos_of(index)))
-    category = (dict(catalog[index].attributes).get(CATEGORY_COLUMN) or None)
-    return photos, category
+    return catalog, ids.index(product_id)
 
 
 def _generated_photos(task: Optional[str], seed: int) -> list:
@@ -120,7 +117,12 @@ def build_app() -> typer.Typer:
         image: Optional[List[Path]] = typer.Option(None, help="A photo or a folder of one product's photos; repeatable."),
         data: Optional[Path] = typer.Option(None, help="A catalogue folder or manifest: preview --product from it."),
         product: Optional[str] = typer.Option(None, help="With --data: the product whose photos to augment; its "
-                                                         "category column picks the policy unless one is given."),
+                                                         "category picks the policy, as in training, unless one is given."),
+        category_column: str = typer.Option("category", help="With --data: the column naming each product's type."),
+        category_map: Optional[List[str]] = typer.Option(None, metavar="CATEGORY=TYPE",
+                                                         help="With --data: a category as an installed type (repeatable)."),
+        unknown_category: str = typer.Option("error", help="With --data: a category without an installed type: "
+                                                           "error, global (G only) or skip."),
         samples: int = typer.Option(4, min=1, max=64, help="Rows in the grid (1 to 64)."),
         seed: int = typer.Option(0, min=0, help="Seed (0 or more): the same seed draws the same grid."),
         out: Optional[Path] = typer.Option(None, help="PNG to write (default preview-<policy>.png)."),
@@ -132,13 +134,17 @@ def build_app() -> typer.Typer:
             raise SkillAugError("--data and --product go together: the catalogue, and the product in it to preview")
         if data is not None and image:
             raise SkillAugError("give --image or --data/--product, not both")
-        photos, category, stem = None, None, ""
+        photos, pol, stem = None, None, ""
         if data is not None:
-            photos, category = _catalogue_product(data, str(product))
+            from skill_aug.catalog_policies import parse_category_map, product_policy
+
+            catalog, index = _catalogue_product(data, str(product))
+            photos = catalog.load_images(index, range(catalog.n_photos_of(index)))
             stem = f"-{_file_stem(str(product))}"
-        if policy is None and task is None and category:
-            task = category  # the policy the trainer gives this product
-        pol = _policy_from(policy, task)
+            if policy is None and task is None:  # the policy the trainer gives this product
+                pol = product_policy(catalog, index, column=category_column, unknown_category=unknown_category,
+                                     category_map=parse_category_map(category_map or ()))
+        pol = pol or _policy_from(policy, task)
         if photos is None:
             photos = _read_photos(list(image)) if image else _generated_photos(pol.task, seed)
         target = out or Path(f"preview-{_file_stem(pol.spec.name)}{stem}.png")

@@ -34,7 +34,10 @@ import numpy as np
 from skill_aug.atomic import atomic_write_text, default_mode
 from skill_aug.errors import ImageReadError, SkillAugError
 
-__all__ = ["PREPARED_FOLDER", "PreparedStore", "deterministic_preprocess", "prepare", "preparation_key"]
+__all__ = [
+    "PREPARED_FOLDER", "PreparedStore", "deterministic_preprocess", "find_stores", "prepare", "preparation_key",
+    "read_prepared",
+]
 
 #: Folder name of the cache beside a folder catalogue's products (hidden: never a product).
 PREPARED_FOLDER = ".skill-prepared"
@@ -129,8 +132,16 @@ class PreparedStore:
         return sum(self.photo(s) is None for s in sources)
 
 
-def prepare(catalog: Any, policy: Any, *, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Store H(x) of every photo of ``catalog`` at ``policy``'s working size; returns counts.
+def find_stores(catalog: Any, policies: Iterable[Any]) -> dict[str, PreparedStore]:
+    """The stores beside ``catalog`` of those of ``policies`` that have one, by preparation key."""
+    found = (PreparedStore.find(catalog, policy) for policy in policies)
+    return {store.key: store for store in found if store is not None}
+
+
+def prepare(catalog: Any, policy: Any, *, products: Iterable[int] | None = None,
+            progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Store H(x) of every photo of ``catalog`` (or of its ``products``, by index) at ``policy``'s
+    working size; returns counts.
 
     Raises :class:`SkillAugError` when H draws random parameters (nothing is written then).
     Unreadable photos are skipped and counted, as training skips them. An existing store of
@@ -148,8 +159,8 @@ def prepare(catalog: Any, policy: Any, *, progress: Callable[[int], None] | None
     counts = {"photos": 0, "unreadable": 0, "bytes": 0}
     entries: dict[str, dict[str, Any]] = {}
     try:
-        for index, product in enumerate(catalog):
-            for number, path in enumerate(product.paths):
+        for index in range(len(catalog)) if products is None else products:
+            for number, path in enumerate(catalog[index].paths):
                 try:
                     image = policy.preprocess(
                         catalog.read_photos(index, [number], decode_size=policy.working_size).images[0])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -76,42 +76,58 @@ def register(app: typer.Typer) -> None:
     @data.command("prepare")
     def prepare_command(
         data_dir: Path = typer.Option(..., "--data", help="Catalogue folder or manifest (.csv/.jsonl) to prepare."),
-        task: Optional[str] = typer.Option(None, "--task", help="Product type whose policy's H to store "
-                                           "(default: the catalogue's category column)."),
+        task: Optional[str] = typer.Option(None, "--task", help="Product type whose policy's H to store for every "
+                                           "product (default: each product's category picks its type)."),
         policy: Optional[Path] = typer.Option(None, "--policy", help="Policy YAML whose H to store."),
         preset: Optional[str] = typer.Option(None, "--preset", help="cpu, paper or a preset YAML: its view sizes "
                                              "set the working size (default: cpu without a GPU, paper with one)."),
         method: Optional[str] = typer.Option(None, "--method", help="Training method the run will use (dino by default)."),
+        category_column: Optional[str] = typer.Option(None, "--category-column", help="As for skill train."),
+        category_map: Optional[List[str]] = typer.Option(None, "--category-map", metavar="CATEGORY=TYPE",
+                                                         help="As for skill train (repeatable)."),
+        unknown_category: Optional[str] = typer.Option(None, "--unknown-category", help="As for skill train."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON only."),
     ) -> None:
-        """Store every photo's H(x) at the working size once; `skill train --data` then reads it (same flags)."""
+        """Store every photo's H(x) at the working size once; `skill train --data` with the same flags reads it."""
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
         from rich.table import Table
 
         from skill_aug.catalog import Catalog
-        from skill_aug.prepared import prepare
+        from skill_aug.prepared import preparation_key, prepare
+        from skill_train.cli.train import category_map as parse_map
         from skill_train.run.config import TrainConfig, default_preset
-        from skill_train.train.data import resolve_policy
+        from skill_train.train.data import resolve_policies
 
         cfg = TrainConfig.from_preset(preset or default_preset(None), task=task, data=str(data_dir),
-                                      policy=str(policy) if policy else None, method=method)
+                                      policy=str(policy) if policy else None, method=method,
+                                      category_column=category_column, category_map=parse_map(category_map),
+                                      unknown_category=unknown_category)
         catalog = Catalog.open(data_dir)
-        pol = resolve_policy(cfg, catalog)
+        policies = resolve_policies(cfg, catalog)
         console = Console(stderr=as_json)
-        with Progress(TextColumn(f"[bold]prepare[/] {pol.spec.name} at {pol.working_size} px"), BarColumn(),
-                      MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=as_json) as bar:
-            job = bar.add_task("", total=len(catalog))
-            result = prepare(catalog, pol, progress=lambda n: bar.advance(job, n))
-        result = {"policy": pol.spec.name, **result}
+        results = []
+        with Progress(TextColumn("[bold]prepare[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=console, transient=as_json) as bar:
+            # types with the same H and working size share one store (H(x) is the same image)
+            groups: dict[str, tuple[list[str], Any, list[int]]] = {}
+            for name, pol in policies.policies.items():
+                names, _, indices = groups.setdefault(preparation_key(pol), ([], pol, []))
+                names.append(pol.spec.name)
+                indices += [i for i, owner in enumerate(policies.products) if owner == name]
+            for names, pol, indices in groups.values():
+                job = bar.add_task(f"{', '.join(names)} at {pol.working_size} px", total=len(indices))
+                done = prepare(catalog, pol, products=sorted(indices), progress=lambda n, job=job: bar.advance(job, n))
+                results.append({"policy": ", ".join(names), "products": len(indices), **done})
         if as_json:
-            typer.echo(json.dumps(result, indent=2))
+            typer.echo(json.dumps({"prepared": results}, indent=2))
             return
         table = Table(title=f"prepared {data_dir}")
-        table.add_column("what")
-        table.add_column("value", justify="right")
-        for key in ("policy", "working_size", "photos", "unreadable", "bytes", "folder"):
-            table.add_row(key, f"{result[key]:,}" if isinstance(result[key], int) else str(result[key]))
+        for column in ("policy", "products", "photos", "unreadable", "working px", "MB", "folder"):
+            table.add_column(column, justify="left" if column in ("policy", "folder") else "right")
+        for row in results:
+            table.add_row(row["policy"], f"{row['products']:,}", f"{row['photos']:,}", f"{row['unreadable']:,}",
+                          str(row["working_size"]), f"{row['bytes'] / 1e6:,.1f}", row["folder"])
         console.print(table)
 
     app.add_typer(data, name="data")

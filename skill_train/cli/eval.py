@@ -4,8 +4,11 @@
     skill embed --checkpoint runs/dress --data DIR --out dress.npz [--per-product mean]
     skill eval --checkpoint runs/dress --data DIR --attribute pattern --json eval.json
     skill eval --embeddings dress.npz --data DIR
+    skill eval --checkpoint runs/mixed --by category      # every product type of a mixed catalogue too
     skill compare --task dress --preset cpu [--row skill --row dino] [--seeds 3]
+    skill compare --data mixed --preset cpu      # several product types: SkiLL per category vs DINO
     skill search --checkpoint runs/dress --data DIR --query photo.jpg --k 10
+    skill search --checkpoint runs/mixed --data DIR --query DIR/shoes-00001/00.jpg --same-category
 """
 
 from __future__ import annotations
@@ -70,17 +73,18 @@ def register(app: typer.Typer) -> None:
         device: str = typer.Option("auto", help="Device for embedding."),
         workers: int = typer.Option(0, help="DataLoader workers for embedding."),
         json_out: Optional[Path] = typer.Option(None, "--json", help="Write every figure and its parameters here."),
+        by: Optional[str] = typer.Option(None, "--by", metavar="COLUMN", help="Report each value of this column as well (e.g. category: every product type of a mixed catalogue)."),
     ) -> None:
         """Linear / non-linear probes (Acc, R@90, R@95), k-NN, held-out product retrieval and colour entropy."""
         from skill_train.eval.from_run import run_eval
-        from skill_train.eval.report import attribute_table, entropy_table, retrieval_line, write_json
+        from skill_train.eval.report import attribute_table, by_category_table, entropy_table, retrieval_line, write_json
 
         if json_out:
             check_writable(json_out, "--json")
         console = Console()
         result = run_eval(checkpoint=checkpoint, embeddings=embeddings, data=data, attributes=attribute, task=task, probes=probe,
                           test_fraction=test_fraction, seed=seed, entropy_k=entropy_k, per_product=per_product,
-                          device=device, workers=workers, console=console)
+                          device=device, workers=workers, console=console, by=by)
         split = result["split"]
         console.print(f"{result['rows']} rows of {result['products']} products; test side: {split['test_groups']} "
                       f"of {split['train_groups'] + split['test_groups']} {split['group_by']} groups"
@@ -88,14 +92,17 @@ def register(app: typer.Typer) -> None:
         console.print(attribute_table(result))
         console.print(retrieval_line(result))
         console.print(entropy_table(result))
+        if result.get("by_category"):
+            console.print(by_category_table(result))
         if json_out:
             write_json(json_out, result)
             console.print(f"wrote {json_out}")
 
     @app.command()
     def compare(
-        task: str = typer.Option(..., help="Product type (its policy is the SkiLL row)."),
-        data: Optional[str] = typer.Option(None, help="Catalogue (default: the task's synthetic catalogue)."),
+        task: Optional[str] = typer.Option(None, help="Product type (its policy is the SkiLL row)."),
+        data: Optional[str] = typer.Option(None, help="Catalogue (default: the task's synthetic catalogue); without --task, "
+                                                      "its category column picks each product's policy and each category is reported."),
         preset: str = typer.Option("cpu", help="Training preset every row shares (cpu, paper or a YAML file)."),
         budget: Optional[str] = typer.Option(None, hidden=True, help="Old spelling of --preset."),
         epochs: Optional[int] = typer.Option(None, help="Epochs for every row (default: the preset's)."),
@@ -127,7 +134,10 @@ def register(app: typer.Typer) -> None:
             raise EvaluationError("--seed and --seeds: give one of them (--seeds 0,1,2 names every seed)")
         seed_list = parse_seeds(seeds) if seeds is not None else None
         console = Console()
-        folder = out or RUNS_ROOT / f"compare-{task}"
+        if not task and not data:
+            raise EvaluationError("give --task (a product type) or --data (a catalogue whose category column names "
+                                  "each product's type)")
+        folder = out or RUNS_ROOT / f"compare-{task or Path(str(data)).stem}"
         rows = select(standard_rows(task, folder), list(row) + list(method))
         try:
             report = run_compare(task, folder, data=data, preset=budget or preset, epochs=epochs, batch_size=batch_size,
@@ -151,6 +161,8 @@ def register(app: typer.Typer) -> None:
         device: str = typer.Option("auto", help="Embedding device."),
         workers: int = typer.Option(0, help="DataLoader workers for building the index."),
         json_out: Optional[Path] = typer.Option(None, "--json", help="Write the results as JSON."),
+        same_category: bool = typer.Option(False, "--same-category", help="Only products of the query's category (the query is one of --data's photos; else give --category)."),
+        category: Optional[str] = typer.Option(None, "--category", help="Only products of this category (and the query gets its H)."),
     ) -> None:
         """The catalogue's designs most similar to a photo (exact cosine search), with a PNG strip."""
         from dataclasses import asdict
@@ -163,7 +175,8 @@ def register(app: typer.Typer) -> None:
         from skill_aug.images import read_image
         from skill_train.eval.checks import check_search_options
         from skill_train.eval.errors import EvaluationError
-        from skill_train.eval.search import build_index, result_strip, search as run_search
+        from skill_train.eval.search import build_index, query_category, result_strip, search as run_search
+        from skill_train.run.folder import RunDir
 
         check_search_options(k, per, workers)
         try:
@@ -175,9 +188,13 @@ def register(app: typer.Typer) -> None:
             check_writable(json_out, "--json")
         console = Console()
         catalog = open_catalog(data)
+        column = str(RunDir(checkpoint).config_values().get("category_column") or "category")
+        if same_category and category is None:
+            category = query_category(catalog, query, column)
         index = build_index(checkpoint, catalog, device, workers)  # cached: search reads it back
-        hits = run_search(checkpoint, catalog, query, k=k, per=per, device=device, workers=workers)
-        table = Table(title=f"most similar to {query}")
+        hits = run_search(checkpoint, catalog, query, k=k, per=per, device=device, workers=workers,
+                          category=category, column=column)
+        table = Table(title=f"most similar to {query}" + (f" among {category} products" if category else ""))
         for column in ("rank", "product", "design", "cosine", "photo"):
             table.add_column(column, justify="right" if column in ("rank", "cosine") else "left")
         for hit in hits:
@@ -189,4 +206,4 @@ def register(app: typer.Typer) -> None:
         console.print(f"wrote {strip}")
         if json_out:
             write_json(json_out, {"query": str(query), "checkpoint": str(checkpoint), "per": per,
-                                  "hits": [asdict(h) for h in hits]})
+                                  "category": category, "hits": [asdict(h) for h in hits]})

@@ -6,6 +6,7 @@
     skill train --task dress --nproc 2             # DDP through torchrun
     skill train --task shirt --method simclr       # or byol: the paper's CNN baselines (ResNet-18 on CPU)
     skill train --task shirt --method byol --arch resnet50
+    skill train --data mixed --category-map rug=wall-art --balance-categories   # each product: its type's H, A_i
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -39,7 +40,8 @@ def _resume_folder(resume: str, out: str | None) -> Any:
 FLAGS = {"task": "--task", "data": "--data", "policy": "--policy", "preset": "--preset", "epochs": "--epochs",
          "batch_size": "--batch-size", "lr": "--lr", "workers": "--workers", "seed": "--seed", "out": "--out",
          "max_steps": "--max-steps", "device": "--device", "init": "--init", "method": "--method", "arch": "--arch",
-         "eval_every": "--eval-every"}
+         "eval_every": "--eval-every", "category_column": "--category-column", "category_map": "--category-map",
+         "unknown_category": "--unknown-category", "balance_categories": "--balance-categories"}
 _FIELD_FLAGS = {("base_lr" if k == "lr" else k): v for k, v in FLAGS.items()}
 
 
@@ -60,6 +62,13 @@ def check_flags(overrides: dict[str, Any]) -> None:
         raise
 
 
+def category_map(items: list[str] | None) -> dict[str, str] | None:
+    """``--category-map rug=wall-art`` (repeatable) as ``{"rug": "wall-art"}``; ``None`` when not given."""
+    from skill_aug.catalog_policies import parse_category_map
+
+    return parse_category_map(items) if items else None
+
+
 def build_config(options: dict[str, Any], console: Any) -> Any:
     """The run's TrainConfig from command-line options: a preset (or a saved run) plus overrides."""
     from skill_train.run.checkpoint import CheckpointError
@@ -71,6 +80,9 @@ def build_config(options: dict[str, Any], console: Any) -> Any:
         "workers": options["workers"], "seed": options["seed"], "out": options["out"],
         "max_steps": options["max_steps"], "device": options["device"], "init": options["init"],
         "method": options.get("method"), "arch": options.get("arch"), "eval_every": options.get("eval_every"),
+        "category_column": options.get("category_column"), "unknown_category": options.get("unknown_category"),
+        "category_map": category_map(options.get("category_map")),
+        "balance_categories": options.get("balance_categories") or None,
     }
     check_flags(overrides)
     if options.get("arch") is not None:
@@ -98,8 +110,14 @@ def _torchrun_args(options: dict[str, Any]) -> list[str]:
     """The same command for each torchrun process, without ``--nproc``."""
     args: list[str] = []
     for key, flag in FLAGS.items():
-        if options.get(key) is not None:
-            args += [flag, str(options[key])]
+        value = options.get(key)
+        if key == "category_map":
+            for item in value or ():
+                args += [flag, str(item)]
+        elif key == "balance_categories":
+            args += [flag] if value else []
+        elif value is not None:
+            args += [flag, str(value)]
     if options["resume"] is not None:
         args += ["--resume", options["resume"]]
     return args
@@ -129,6 +147,10 @@ def register(app: typer.Typer) -> None:
         method: Optional[str] = typer.Option(None, "--method", help="Training method: dino (default), simclr, byol or one a plugin registers; the preset takes that method's recipe (SimCLR/BYOL: ResNet-18 on CPU, ResNet-50 for paper)."),
         arch: Optional[str] = typer.Option(None, "--arch", help="Any timm model name as the backbone (e.g. resnet50, vit_small_patch16_224), built with timm's defaults."),
         eval_every: Optional[int] = typer.Option(None, "--eval-every", help="Held-out k-NN of the embedding network every N epochs, logged and shown (0: only at the end; the CPU preset: 5)."),
+        category_column: Optional[str] = typer.Option(None, "--category-column", help="Column naming each product's type (default: category); each product gets its type's H and A_i."),
+        category_map: Optional[List[str]] = typer.Option(None, "--category-map", metavar="CATEGORY=TYPE", help="Train a category as an installed product type, e.g. rug=wall-art (repeatable)."),
+        unknown_category: Optional[str] = typer.Option(None, "--unknown-category", help="A category without an installed type: error (default), global (G only, no H/A_i) or skip."),
+        balance_categories: bool = typer.Option(False, "--balance-categories", help="Draw every category equally often (each epoch: as many draws as products)."),
     ) -> None:
         """Train a design representation with self-distillation on a product catalogue."""
         from rich.console import Console
@@ -138,7 +160,9 @@ def register(app: typer.Typer) -> None:
 
         options = dict(task=task, data=data, policy=policy, preset=preset, epochs=epochs, batch_size=batch_size,
                        lr=lr, workers=workers, seed=seed, out=out, resume=resume, max_steps=max_steps,
-                       device=device, init=init, method=method, arch=arch, eval_every=eval_every)
+                       device=device, init=init, method=method, arch=arch, eval_every=eval_every,
+                       category_column=category_column, category_map=category_map, unknown_category=unknown_category,
+                       balance_categories=balance_categories)
         options = {k: (str(v) if isinstance(v, Path) else v) for k, v in options.items()}
         console = Console()
         if nproc > 1 and "LOCAL_RANK" not in os.environ:

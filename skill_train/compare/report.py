@@ -10,6 +10,29 @@ from rich.table import Table
 from skill_train.eval.report import PROBE_LABELS, metric_keys, metric_label, nats, pct
 
 
+def category_grids(rows: Sequence[tuple[str, dict]]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Per category of an evaluation ``--by`` one (a mixed catalogue): methods × each attribute's probe
+    and k-NN accuracy, then colour entropy; as (title, header, rows of cells)."""
+    first = rows[0][1] if rows else {}
+    if not first.get("by_category"):
+        return []
+    probes = first["settings"]["probes"]
+    grids = []
+    for value, part in first["by_category"].items():
+        names = list(part["attributes"])
+        header = ["method"] + [f"{name} {PROBE_LABELS[k]} Acc" for name in names for k in probes] \
+            + [f"{name} k-NN Acc" for name in names] + ["colour entropy"]
+        cells = []
+        for label, result in rows:
+            mine = result.get("by_category", {}).get(value, {})
+            blocks = mine.get("attributes", {})
+            cells.append([label] + [pct(blocks.get(n, {}).get(k, {}).get("accuracy")) for n in names for k in probes]
+                         + [pct(blocks.get(n, {}).get("knn", {}).get("accuracy")) for n in names]
+                         + [nats(mine.get("color_entropy", {}).get("value"))])
+        grids.append((f"{first['by']} {value} ({part['rows']} rows)", header, cells))
+    return grids
+
+
 def comparison_tables(rows: Sequence[tuple[str, dict]]) -> list[Table]:
     """The paper's layout: one table per attribute (methods × probe × Acc/R@P), then colour entropy."""
     if not rows:
@@ -41,6 +64,13 @@ def comparison_tables(rows: Sequence[tuple[str, dict]]) -> list[Table]:
         ce = result["color_entropy"]
         table.add_row(label, nats(ce["value"]), nats(ce["normalized"]), *[nats(ce["sweep"].get(k, {}).get("value")) for k in sweep])
     tables.append(table)
+    for title, header, cells in category_grids(rows):
+        table = Table(title=title)
+        for i, column in enumerate(header):
+            table.add_column(column, justify="left" if i == 0 else "right")
+        for row in cells:
+            table.add_row(*row)
+        tables.append(table)
     return tables
 
 
@@ -67,6 +97,9 @@ def comparison_markdown(rows: Sequence[tuple[str, dict]]) -> str:
         ce = result["color_entropy"]
         cells = [label, nats(ce["value"]), nats(ce["normalized"])] + [nats(ce["sweep"].get(k, {}).get("value")) for k in sweep]
         out.append("| " + " | ".join(cells) + " |")
+    for title, header, grid in category_grids(rows):
+        out += ["", f"**{title}**", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        out += ["| " + " | ".join(cells) + " |" for cells in grid]
     return "\n".join(out) + "\n"
 
 

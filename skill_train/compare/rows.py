@@ -69,13 +69,17 @@ def _write_policy(policy: Any, path: Path) -> str:
     return str(path.resolve())
 
 
-def standard_rows(task: str, workdir: Path, include_random: bool = True) -> list[RowSpec]:
-    """The paper's rows for ``task``: (random init,) DINO, SkiLL, SkiLL\\L, SkiLL\\H, low colour (+ BYOL, SimCLR)."""
+def standard_rows(task: str | None, workdir: Path, include_random: bool = True) -> list[RowSpec]:
+    """The paper's rows for ``task``: (random init,) DINO, SkiLL, SkiLL\\L, SkiLL\\H, low colour (+ BYOL, SimCLR).
+
+    Without a task (a catalogue of several types, whose category picks each product's policy): no
+    ablations, which belong to one type's policy.
+    """
     from skill_aug import load_policy, policy_for_task
-    from skill_aug.spaces import dino_global_space
+    from skill_aug.catalog_policies import global_policy
     from skill_train.methods import method_names
 
-    base = policy_for_task(task)
+    base = policy_for_task(task) if task else global_policy()
     found = policies_dir()
     derived = workdir / "policies"
 
@@ -87,6 +91,8 @@ def standard_rows(task: str, workdir: Path, include_random: bool = True) -> list
     if found:
         dino = str(found / "dino.yaml")
     else:
+        from skill_aug.spaces import dino_global_space
+
         space = base.spec.global_space
         dino_policy = base.replace(
             name="dino", preprocess=(), local_set=(),
@@ -96,9 +102,8 @@ def standard_rows(task: str, workdir: Path, include_random: bool = True) -> list
         dino = _write_policy(dino_policy, derived / "dino.yaml")
     load_policy(dino)  # fail early, with the file's own error, if it does not load
     rows = [RowSpec("random-init", "random init", method=None)] if include_random else []
-    rows += [
-        RowSpec("dino", "DINO", dino),
-        RowSpec("skill", "SkiLL"),
+    rows += [RowSpec("dino", "DINO", dino), RowSpec("skill", "SkiLL")]
+    rows += [] if not task else [
         RowSpec("skill-no-local", "SkiLL\\L", ablation("no-local", lambda: base.replace(name=f"{task}-no-local", local_set=()))),
         RowSpec("skill-no-preprocess", "SkiLL\\H", ablation("no-preprocess", lambda: base.replace(name=f"{task}-no-preprocess", preprocess=()))),
         RowSpec("skill-low-colour", "SkiLL low colour",

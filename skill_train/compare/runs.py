@@ -73,14 +73,15 @@ def export_initialisation(cfg: Any, run_dir: Path) -> None:
     from skill_train.models.device import resolve_device
     from skill_train.run.export import export_backbone
     from skill_train.train.build import initial_backbone
-    from skill_train.train.data import resolve_policy
+    from skill_train.train.data import resolve_policies
 
-    policy = resolve_policy(cfg)
+    policies = resolve_policies(cfg)
+    policy = policies.first
     run = RunDir(run_dir).create()
     backbone = initial_backbone(cfg, policy.high_res_size)
     export_backbone(backbone, backbone_config(cfg.arch, policy.high_res_size, cfg.arch_overrides), run)
     run.write_config(cfg)
-    run.write_policy(policy)  # embedded with the task's H, like SkiLL
+    run.write_policy(policies)  # embedded with the task's H (each category's), like SkiLL
     run.write_summary(run_summary(
         run, status="finished", method=None, arch=cfg.arch, steps=0, epochs_done=0.0, last={}, method_figures={},
         images_per_s=0.0, train_time_s=0.0, wall_time_s=0.0, device=str(resolve_device(cfg.device)), world_size=1,
@@ -130,7 +131,7 @@ def ensure_evaluated(run_dir: Path, catalog: Any, settings: EvalSettings, device
     return json.loads(eval_path.read_text(encoding="utf-8")), table
 
 
-def run_row(spec: RowSpec, base: Any, run_dir: Path, catalog: Any, settings: EvalSettings, task: str, device: str,
+def run_row(spec: RowSpec, base: Any, run_dir: Path, catalog: Any, settings: EvalSettings, task: str | None, device: str,
             workers: int, log: Callable[[str], None]) -> tuple[dict[str, Any], EmbeddingTable]:
     """Train (or reuse) and evaluate one row into ``run_dir``; returns its report entry and embeddings."""
     cfg = row_config(base, spec, run_dir)
@@ -139,7 +140,7 @@ def run_row(spec: RowSpec, base: Any, run_dir: Path, catalog: Any, settings: Eva
     summary = RunDir(run_dir).read_summary()
     log(f"[bold]{spec.label}[/]: {action}, evaluated ({run_dir})")
     entry = {
-        "name": spec.name, "label": spec.label, "method": spec.method, "policy": spec.policy or f"task:{task}",
+        "name": spec.name, "label": spec.label, "method": spec.method, "policy": spec.policy or _own_policy(task),
         "run_dir": str(run_dir), "action": action,
         "train": {k: summary.get(k) for k in ("status", "steps", "final_loss", "uniform_loss", "train_time_s")},
         "eval": result,
@@ -148,13 +149,13 @@ def run_row(spec: RowSpec, base: Any, run_dir: Path, catalog: Any, settings: Eva
 
 
 def seeded_rows(rows_spec: Sequence[RowSpec], base: Any, out: Path, seeds: Sequence[int], catalog: Any,
-                settings: EvalSettings, task: str, device: str, workers: int,
+                settings: EvalSettings, task: str | None, device: str, workers: int,
                 log: Callable[[str], None]) -> tuple[list[dict[str, Any]], list[EmbeddingTable]]:
     """Every (row, seed) pair, seed by seed, in ``OUT/<row>/seed-<n>/``: the rows, each with its
     runs (seed, run folder, action, training summary, evaluation), and the first seed's embeddings."""
     from skill_train.compare.seeds import seed_run_dir
 
-    rows = [{"name": spec.name, "label": spec.label, "method": spec.method, "policy": spec.policy or f"task:{task}",
+    rows = [{"name": spec.name, "label": spec.label, "method": spec.method, "policy": spec.policy or _own_policy(task),
              "runs": []} for spec in rows_spec]
     tables: list[EmbeddingTable] = []
     for seed in seeds:
@@ -168,8 +169,13 @@ def seeded_rows(rows_spec: Sequence[RowSpec], base: Any, out: Path, seeds: Seque
     return rows, tables
 
 
+def _own_policy(task: str | None) -> str:
+    """How a row without a policy file trains: its task's policy, or each product's category's."""
+    return f"task:{task}" if task else "category"
+
+
 def compare(
-    task: str,
+    task: str | None,
     out: Path,
     data: str | None = None,
     preset: str = "cpu",
@@ -187,6 +193,9 @@ def compare(
 ) -> dict[str, Any]:
     """Train (or reuse) and evaluate every row, write the report files into ``out``; returns the report.
 
+    Without ``task``, ``data`` is a catalogue whose category column picks each product's type: SkiLL
+    gives every product its type's policy, and the evaluation reports each category as well.
+
     With ``seeds``, every row is trained and evaluated once per seed (``seed`` is then unused) and
     the report gives mean ± sd over seeds and the paired differences of the paper's claims.
     """
@@ -203,6 +212,9 @@ def compare(
     if seeds is not None and (not seeds or len(set(seeds)) != len(seeds)):
         raise EvaluationError(f"seeds must be distinct and at least one, got {seeds}")
     seed = seeds[0] if seeds else seed
+    if not task and not data:
+        raise EvaluationError("give --task (a product type) or --data (a catalogue whose category column names "
+                              "each product's type)")
     base = TrainConfig.from_preset(preset, task=task, data=data, seed=seed, epochs=epochs, batch_size=batch_size,
                                    synthetic_products=products, device=device)
     rows_spec = list(rows) if rows is not None else standard_rows(task, out)
@@ -211,8 +223,9 @@ def compare(
         raise EvaluationError(f"two comparison rows share a name: {names}")
     data_path = Path(data) if data else Path(default_catalog(task, products=products))
     catalog = Catalog.open(data_path)
+    by = base.category_column if not task and len(catalog.categories(base.category_column)) > 1 else None
     settings = EvalSettings(attributes=tuple(attributes) or None, task=task,
-                            test_fraction=base.eval_holdout or 0.2, seed=seed)
+                            test_fraction=base.eval_holdout or 0.2, seed=seed, by=by)
     budget = {k: v for k, v in base.to_dict().items() if k not in RUN_ONLY_FIELDS | {"policy", "method"}}
 
     if seeds is None:

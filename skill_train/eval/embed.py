@@ -42,18 +42,36 @@ class LoadedRun:
     model: nn.Module
     model_config: dict[str, Any]
     img_size: int
-    preprocess: Callable[[np.ndarray], np.ndarray] | None
+    preprocess: Callable[..., np.ndarray] | None  # a Preprocess: each product's H
     policy_name: str | None
 
 
 class Preprocess:
-    """A policy's H as a picklable callable (DataLoader workers may be spawned)."""
+    """Each product's H as a picklable callable (DataLoader workers may be spawned): ``pre(image, product)``.
 
-    def __init__(self, policy: Any):
-        self.policy = policy
+    ``policies`` is one policy, or a :class:`~skill_aug.catalog_policies.CatalogPolicies` whose
+    categories pick each product's policy; a product of a category it does not know (or no
+    product) gets its only policy's H when it has one policy, else none.
+    """
 
-    def __call__(self, image: np.ndarray) -> np.ndarray:
-        return self.policy.preprocess(image, seed=0)
+    def __init__(self, policies: Any):
+        from skill_aug.catalog_policies import CatalogPolicies
+
+        self.policies = policies if isinstance(policies, CatalogPolicies) else CatalogPolicies.single(policies, 0)
+
+    def policy_of(self, product: Any = None, category: str | None = None) -> Any:
+        """The policy whose H ``product`` (or a photo of ``category``) gets (``None``: none)."""
+        from skill_aug.catalog_policies import category_of
+
+        if product is not None:
+            category = category_of(product, self.policies.column)
+        if self.policies.pinned or category is None:
+            return self.policies.first if len(self.policies.policies) == 1 else None
+        return self.policies.for_category(category)
+
+    def __call__(self, image: np.ndarray, product: Any = None, category: str | None = None) -> np.ndarray:
+        policy = self.policy_of(product, category)
+        return policy.preprocess(image, seed=0) if policy is not None else image
 
 
 def _img_size(run_dir: Path, model_config: dict[str, Any], model: nn.Module) -> int:
@@ -74,14 +92,11 @@ def load_run(run_dir: str | Path, preprocess: bool = True) -> LoadedRun:
     model = load_exported_backbone(run_dir)
     model_config = read_model_config(run_dir)
     fn, name = None, None
-    policy_file = RunDir(run_dir).policy
-    if preprocess and policy_file.is_file():
-        from skill_aug import load_policy
-
-        policy = load_policy(policy_file)
-        name = policy.spec.name
-        if policy.spec.preprocess:
-            fn = Preprocess(policy)
+    policies = RunDir(run_dir).load_policies() if preprocess else None
+    if policies is not None:
+        name = policies.first.spec.name if len(policies.policies) == 1 else policies.name
+        if any(p.spec.preprocess for p in policies.policies.values()):
+            fn = Preprocess(policies)
     return LoadedRun(run_dir, model, model_config, _img_size(run_dir, model_config, model), fn, name)
 
 
@@ -100,7 +115,11 @@ class _PhotoDataset(Dataset):
             images = self.catalog.load_images(self.catalog[product_index], [photo])
         except NoReadablePhotos:  # skipped here, counted by embed_catalog
             return i, None
-        image = self.preprocess(images[0]) if self.preprocess else images[0]
+        image = images[0]
+        if isinstance(self.preprocess, Preprocess):
+            image = self.preprocess(image, self.catalog[product_index])
+        elif self.preprocess:
+            image = self.preprocess(image)
         return i, photo_tensor(image, self.size)
 
 

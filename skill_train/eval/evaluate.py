@@ -13,7 +13,7 @@ are used to fit k-means).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -36,7 +36,8 @@ class EvalSettings:
     0.2, seed 0), so the test side is the products the network never trained on.
     ``entropy_k`` None means the number of pattern classes (10 without a pattern column).
     ``task`` (else a single-valued ``category`` column) picks the product type whose
-    declared attributes are probed when ``attributes`` is None.
+    declared attributes are probed when ``attributes`` is None. ``by`` names a column (e.g.
+    ``category``) whose every value gets the report again, over its own rows.
     """
 
     attributes: tuple[str, ...] | None = None
@@ -50,6 +51,7 @@ class EvalSettings:
     knn_temperature: float = 0.07
     entropy_k: int | None = None
     entropy_sweep: tuple[int, ...] = (10, 20, 50)
+    by: str | None = None
 
     def to_json(self) -> dict:
         """The settings as plain values."""
@@ -145,18 +147,38 @@ def evaluate(
             f"{unknown[0]!r}: embed and evaluate the same --data"
         )
     names = resolve_attributes(catalog, settings, attributes)
+    if settings.by and settings.by not in catalog.attribute_names:
+        raise EvaluationError(f"--by {settings.by!r} is not a column of {catalog.source} "
+                              f"(columns: {', '.join(catalog.attribute_names) or 'none'})")
     groups, group_by = row_groups(table.product_id.tolist(), attributes)
     split = group_split(groups, settings.test_fraction, settings.seed, group_by)
-    x = table.embedding
+    result = _evaluate_rows(table, catalog, settings, attributes, names, groups, split, step)
+    result = {"rows": len(table), "products": int(len(np.unique(table.product_id))), "dim": table.dim,
+              "split": split.to_json(), "settings": settings.to_json(), **result}
+    if settings.by:
+        result["by"] = settings.by
+        result["by_category"] = {}
+        values = np.asarray([attributes[pid].get(settings.by, "") for pid in table.product_id])
+        for value in sorted(set(values.tolist()) - {""}):
+            rows = values == value
+            part = replace(split, train=split.train[rows[split.train]], test=split.test[rows[split.test]],
+                           n_groups=(len(set(groups[split.train[rows[split.train]]])),
+                                     len(set(groups[split.test[rows[split.test]]]))))
+            block = _evaluate_rows(table, catalog, settings, attributes,
+                                   category_attributes(catalog, settings, attributes, value), groups, part, step,
+                                   rows=np.flatnonzero(rows))
+            result["by_category"][value] = {"rows": int(rows.sum()), "split": part.to_json(), **block}
+    return result
 
-    result: dict[str, Any] = {
-        "rows": len(table),
-        "products": int(len(np.unique(table.product_id))),
-        "dim": table.dim,
-        "split": split.to_json(),
-        "settings": settings.to_json(),
-        "attributes": {},
-    }
+
+def _evaluate_rows(
+    table: EmbeddingTable, catalog: Any, settings: EvalSettings, attributes: dict[str, dict[str, str]],
+    names: list[str], groups: np.ndarray, split: Split, step: Callable[[str], None], rows: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Probes, k-NN, retrieval and colour entropy over ``rows`` of ``table`` (all when None); ``split``
+    indexes the whole table."""
+    x = table.embedding
+    result: dict[str, Any] = {"attributes": {}}
     for name in names:
         labels = np.asarray([attributes[pid].get(name, "") for pid in table.product_id])
         result["attributes"][name] = evaluate_attribute(x, labels, groups, split, settings, step)
@@ -165,15 +187,35 @@ def evaluate(
     step("retrieval")
 
     colors, source = row_colors(table, catalog, attributes)
+    keep = np.arange(len(table)) if rows is None else rows
     k = settings.entropy_k
     if k is None:
-        patterns = {a.get("pattern", "") for a in attributes.values()} - {""}
+        patterns = {attributes[pid].get("pattern", "") for pid in np.unique(table.product_id[keep])} - {""}
         k = len(patterns) if len(patterns) >= 2 else 10
-    entropy = evaluate_color_entropy(x, colors, k, settings)
+    try:
+        entropy = evaluate_color_entropy(x[keep], colors[keep], k, settings)
+    except EvaluationError as err:
+        if rows is None:
+            raise
+        entropy = {"skipped": str(err), "color_source": source}
     entropy["color_source"] = source
     result["color_entropy"] = entropy
     step("colour entropy")
     return result
+
+
+def category_attributes(
+    catalog: Any, settings: EvalSettings, attributes: dict[str, dict[str, str]], value: str
+) -> list[str]:
+    """The attributes scored for the rows whose ``settings.by`` column is ``value``: ``settings.attributes``,
+    else those :func:`default_attributes` picks among those products (``value`` as the product type),
+    never the ``by`` column itself."""
+    mine = {pid: a for pid, a in attributes.items() if a.get(settings.by or "", "") == value}
+    if settings.attributes:
+        names = list(settings.attributes)
+    else:
+        names = default_attributes(catalog.attribute_names, mine, value)
+    return [n for n in names if n != settings.by]
 
 
 def resolve_attributes(
@@ -197,6 +239,7 @@ def resolve_attributes(
     return names
 
 
-def count_steps(n_attributes: int, settings: EvalSettings) -> int:
-    """How many times :func:`evaluate` calls its ``progress`` callback."""
-    return n_attributes * (len(settings.probes) + 1) + 2
+def count_steps(n_attributes: int, settings: EvalSettings, n_values: int = 0) -> int:
+    """How many times :func:`evaluate` calls its ``progress`` callback (about: ``n_values`` values of
+    ``settings.by`` counted as having ``n_attributes`` each)."""
+    return (n_attributes * (len(settings.probes) + 1) + 2) * (1 + n_values)

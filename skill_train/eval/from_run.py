@@ -62,8 +62,10 @@ def run_eval(
     device: str,
     workers: int,
     console: Console,
+    by: str | None = None,
 ) -> dict:
-    """Embed (or load embeddings), evaluate and return the report (what ``skill eval`` prints)."""
+    """Embed (or load embeddings), evaluate and return the report (what ``skill eval`` prints); ``by``
+    (a column, e.g. ``category``) reports each of its values as well."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     if (checkpoint is None) == (embeddings is None):
@@ -86,11 +88,13 @@ def run_eval(
         seed=seed if seed is not None else (run_seed or 0),
         probes=tuple(probes) or ("linear", "nonlinear"),
         entropy_k=entropy_k,
+        by=by,
     )
     names = resolve_attributes(catalog, settings)
+    n_values = len({v for v in catalog.attribute_values(by) if v}) if by in catalog.attribute_names else 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("evaluating", total=count_steps(len(names), settings))
+        task = progress.add_task("evaluating", total=count_steps(len(names), settings, n_values))
         result = evaluate(table, catalog, settings, lambda what: progress.update(task, advance=1, description=f"evaluating: {what}"))
     result["source"] = {
         "checkpoint": str(checkpoint) if checkpoint else None,

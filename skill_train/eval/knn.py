@@ -80,7 +80,7 @@ def knn_check(
     k: int = 20,
     temperature: float = 0.07,
     photos_per_product: int = 2,
-    preprocess: Callable[[np.ndarray], np.ndarray] | None = None,
+    preprocess: Callable[..., np.ndarray] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Per attribute: k-NN accuracy of ``split.test``'s photos against ``split.train``'s, the chance
     level (:func:`~skill_train.eval.metrics.chance_level`) and the class and row counts.
@@ -89,6 +89,26 @@ def knn_check(
     (:func:`~skill_train.eval.embed.embed_catalog`, after ``preprocess``, e.g. the policy's H).
     Rows whose product lacks the attribute are left out of that attribute.
     """
+    return knn_checks(backbone, catalog, split, attributes, size, device, k, temperature, photos_per_product,
+                      preprocess)[0]
+
+
+def knn_checks(
+    backbone: Any,
+    catalog: Any,
+    split: Any,
+    attributes: Sequence[str],
+    size: int,
+    device: str = "cpu",
+    k: int = 20,
+    temperature: float = 0.07,
+    photos_per_product: int = 2,
+    preprocess: Callable[..., np.ndarray] | None = None,
+    by: str | None = None,
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, dict[str, float]]]]:
+    """:func:`knn_check`'s report, and with ``by`` (a column, e.g. ``category``) the same report per value
+    of that column, embedding once: a category's test photos vote among that category's training photos
+    only, as if its catalogue stood alone (so a mixed run compares with per-type runs)."""
     from skill_train.eval.embed import embed_catalog
 
     def embed(indices: Sequence[int]) -> Any:
@@ -97,11 +117,31 @@ def knn_check(
 
     train, test = embed(split.train), embed(split.test)
     labels = {p.product_id: p.attributes for p in catalog}
+    unreadable = int(train.meta.get("unreadable", 0) + test.meta.get("unreadable", 0))
+    overall = _knn_report(train, test, labels, attributes, k, temperature, unreadable)
+    per_value: dict[str, dict[str, dict[str, float]]] = {}
+    if by:
+        train_by = np.asarray([labels[pid].get(by, "") for pid in train.product_id])
+        test_by = np.asarray([labels[pid].get(by, "") for pid in test.product_id])
+        for value in sorted(set(test_by.tolist()) - {""}):
+            report = _knn_report(train, test, labels, [a for a in attributes if a != by], k, temperature,
+                                 unreadable, train_by == value, test_by == value)
+            if report:
+                per_value[value] = report
+    return overall, per_value
+
+
+def _knn_report(train: Any, test: Any, labels: dict, attributes: Sequence[str], k: int, temperature: float,
+                unreadable: int, train_rows: np.ndarray | None = None,
+                test_rows: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+    """Per attribute, k-NN of the test rows (``test_rows`` of them) against the train rows (``train_rows``)."""
     report: dict[str, dict[str, float]] = {}
     for name in attributes:
         train_y = np.asarray([labels[pid].get(name, "") for pid in train.product_id])
         test_y = np.asarray([labels[pid].get(name, "") for pid in test.product_id])
         tr, te = train_y != "", test_y != ""
+        if train_rows is not None:
+            tr, te = tr & train_rows, te & test_rows
         if not tr.any() or not te.any():
             continue
         predicted = knn_predict(train.embedding[tr], train_y[tr], test.embedding[te], k=k, temperature=temperature)
@@ -111,6 +151,6 @@ def knn_check(
             "n_classes": int(len(set(train_y[tr].tolist()) | set(test_y[te].tolist()))),
             "n_train": int(tr.sum()),
             "n_test": int(te.sum()),
-            "unreadable_photos": int(train.meta.get("unreadable", 0) + test.meta.get("unreadable", 0)),
+            "unreadable_photos": unreadable,
         }
     return report

@@ -63,6 +63,28 @@ def attribute_table(result: dict, title: str = "Frozen-embedding probes") -> Tab
     return table
 
 
+def by_category_table(result: dict) -> Table:
+    """One row per (category, attribute) of ``skill eval --by``: each probe's and k-NN's accuracy beside
+    chance; the category's held-out retrieval R@1 and colour entropy on its first row."""
+    probes = result["settings"]["probes"]
+    by = result["by"]
+    table = Table(title=f"Per {by}: the same figures over each {by}'s own rows (one split for all)")
+    for column in (by, "attribute", "train/test", *[f"{PROBE_LABELS[k]} Acc" for k in probes], "k-NN Acc", "chance",
+                   "retrieval R@1", "colour entropy"):
+        table.add_column(column, justify="left" if column in (by, "attribute") else "right")
+    for value, part in result["by_category"].items():
+        retrieval = part.get("retrieval") or {}
+        entropy = part.get("color_entropy") or {}
+        extra = [pct(retrieval.get("r@1")), nats(entropy.get("value"))]
+        blocks = list(part["attributes"].items()) or [("—", {})]
+        for i, (name, block) in enumerate(blocks):
+            cells = [value if i == 0 else "", name, f"{block.get('n_train', 0)}/{block.get('n_test', 0)}"]
+            cells += [pct(block.get(kind, {}).get("accuracy")) for kind in probes]
+            cells += [pct(block.get("knn", {}).get("accuracy")), pct(block.get("chance"))]
+            table.add_row(*cells, *(extra if i == 0 else ["", ""]))
+    return table
+
+
 def retrieval_line(result: dict) -> str:
     """One line for the label-free score: held-out product retrieval R@1 and mAP, beside chance."""
     block = result.get("retrieval") or {}

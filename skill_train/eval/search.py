@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from skill_aug.catalog import CATEGORY_COLUMN
 from skill_aug.images import read_image
 from skill_train.eval.checks import check_search_options
 from skill_train.eval.embed import embed_run, load_run
 from skill_train.eval.embeddings import EmbeddingTable
+from skill_train.eval.errors import EvaluationError
 from skill_train.eval.metrics import l2_normalize
 from skill_train.eval.transform import photo_tensor
 from skill_train.models.device import resolve_device
@@ -61,12 +63,13 @@ def build_index(run_dir: Path, catalog: Any, device: str = "auto", workers: int 
 
 
 @torch.no_grad()
-def embed_query(run_dir: Path, image_path: Path, device: str = "cpu") -> np.ndarray:
-    """The L2-normalised embedding of one photo, with the run's eval transform (and H)."""
+def embed_query(run_dir: Path, image_path: Path, device: str = "cpu", category: str | None = None) -> np.ndarray:
+    """The L2-normalised embedding of one photo, with the run's eval transform (and H: ``category``'s
+    when the run trained one policy per category)."""
     run = load_run(run_dir)
     image = read_image(image_path)
     if run.preprocess is not None:
-        image = run.preprocess(image)
+        image = run.preprocess(image, category=category)
     x = photo_tensor(image, run.img_size)[None].to(device)
     return l2_normalize(run.model.to(device)(x).float().cpu().numpy())[0]
 
@@ -88,17 +91,29 @@ def search(
     per: str = "design",
     device: str = "auto",
     workers: int = 0,
+    category: str | None = None,
+    column: str = CATEGORY_COLUMN,
 ) -> list[Hit]:
-    """The ``k`` products (or distinct designs, ``per="design"``) most similar to the photo ``query``."""
+    """The ``k`` products (or distinct designs, ``per="design"``) most similar to the photo ``query``;
+    with ``category``, only products whose ``column`` says ``category`` (e.g. the query's own type)."""
     check_search_options(k, per, workers)
     index = build_index(Path(run_dir), catalog, device, workers)
-    q = embed_query(Path(run_dir), Path(query), str(resolve_device(device)))
+    q = embed_query(Path(run_dir), Path(query), str(resolve_device(device)), category)
     designs = {p.product_id: p.attributes.get("design_id") for p in catalog}
-    order, scores = top_k(index.embedding, q, len(index) if per == "design" else k)
+    allowed = None
+    if category is not None:
+        allowed = {p.product_id for p in catalog if p.attributes.get(column) == category}
+        if not allowed:
+            raise EvaluationError(f"--category {category!r}: no product of {catalog.source} has it in column "
+                                  f"'{column}' (values: {', '.join(catalog.categories(column)) or 'none'})")
+    whole = per == "design" or allowed is not None
+    order, scores = top_k(index.embedding, q, len(index) if whole else k)
     hits: list[Hit] = []
     seen: set[str] = set()
     for i, score in zip(order, scores):
         pid = str(index.product_id[i])
+        if allowed is not None and pid not in allowed:
+            continue
         design = designs.get(pid)
         if per == "design" and design:
             if design in seen:
@@ -108,6 +123,20 @@ def search(
         if len(hits) == k:
             break
     return hits
+
+
+def query_category(catalog: Any, query: Path, column: str = CATEGORY_COLUMN) -> str:
+    """The category of the catalogue product ``query`` is a photo of (``--same-category``)."""
+    target = Path(query).resolve()
+    for product in catalog:
+        if any(Path(path).resolve() == target for path in product.paths):
+            value = product.attributes.get(column)
+            if not value:
+                raise EvaluationError(f"--same-category: product {product.product_id!r} of the query photo has no "
+                                      f"'{column}' (name one with --category)")
+            return value
+    raise EvaluationError(f"--same-category: {query} is not a photo of {catalog.source}; name the query's "
+                          f"category with --category (values: {', '.join(catalog.categories(column)) or 'none'})")
 
 
 def result_strip(query: Path, hits: list[Hit], out: Path, size: int = 128) -> Path:

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from skill_aug.catalog_policies import UNKNOWN_CATEGORY_CHOICES
 from skill_aug.errors import SkillAugError
 from skill_aug.yaml_lines import load_bounded_yaml
 
@@ -52,7 +53,10 @@ class TrainConfig:
     overriding the task's), ``out`` (run folder), ``resume`` (continue the run saved in ``out``), ``max_steps`` (stop after this many
     optimiser steps; schedules still span ``epochs`` so ``--resume`` continues the same
     run), ``init`` (a local safetensors/checkpoint file with backbone weights).
-    ``method`` names a registered training method (``dino``, ``simclr``, ``byol``, ...);
+    ``category_column`` names each product's type; ``category_map`` maps a category to an
+    installed type (``rug: wall-art``); ``unknown_category`` says what products of a category
+    without one get (``error``, ``global``: G only, ``skip``); ``balance_categories`` draws
+    every category equally often. ``method`` names a registered training method (``dino``, ``simclr``, ``byol``, ...);
     ``method_options`` are that method's own options (e.g. DINO's ``out_dim``, SimCLR's
     ``temperature``; :attr:`options` parses them). The rest is the recipe shared by every
     method (see ``presets/cpu.yaml`` for each field's meaning).
@@ -78,6 +82,11 @@ class TrainConfig:
     knn_k: int = 20
     knn_temperature: float = 0.07
     eval_every: int = 0  # epochs between held-out k-NN checks during training (0: only at the end)
+    # which policy each product gets (a catalogue of several product types)
+    category_column: str = "category"
+    category_map: dict[str, str] = field(default_factory=dict)
+    unknown_category: str = "error"
+    balance_categories: bool = False
     # backbone and views
     arch: str = "vit_tiny_patch16_224"
     arch_overrides: dict[str, Any] = field(default_factory=dict)
@@ -214,6 +223,12 @@ class TrainConfig:
              f"a size in [8, {MAX_VIEW}] px or null"),
             ("n_local", self.n_local is None or self.n_local <= 64, "an integer in [0, 64] or null"),
             ("clip_grad", self.clip_grad >= 0, "a number >= 0 (0 disables clipping)"),
+            ("category_column", bool(self.category_column.strip()), "a column name"),
+            ("category_map", all(isinstance(k, str) and k and isinstance(v, str) and v
+                                 for k, v in self.category_map.items()),
+             "a mapping of CATEGORY: TYPE, e.g. {rug: wall-art}"),
+            ("unknown_category", self.unknown_category in UNKNOWN_CATEGORY_CHOICES,
+             "one of " + ", ".join(UNKNOWN_CATEGORY_CHOICES)),
         ]
         for name, ok, valid in checks:
             if not ok:

@@ -237,8 +237,44 @@ class RunDir:
         atomic_write_text(self.config, cfg.replace(resume=False).to_yaml())
 
     def write_policy(self, policy: Any) -> None:
-        """Save the resolved policy as ``policy.yaml``."""
-        atomic_write_text(self.policy, policy.to_yaml())
+        """Save the resolved policy as ``policy.yaml``.
+
+        ``policy`` is a Policy, or a :class:`~skill_aug.catalog_policies.CatalogPolicies`: with one
+        policy it is written as a policy file (headed by a comment on the categories it served), with
+        several as a record of each category (products, policy, where its local set came from) and
+        each resolved policy.
+        """
+        import yaml
+
+        policies = getattr(policy, "policies", None)
+        if policies is None:
+            atomic_write_text(self.policy, policy.to_yaml())
+        elif len(policies) == 1:
+            atomic_write_text(self.policy, f"# {policy.summary()}\n" + policy.first.to_yaml())
+        else:
+            atomic_write_text(self.policy, yaml.safe_dump(policy.to_document(), sort_keys=False,
+                                                          default_flow_style=None, width=100))
+
+    def load_policies(self) -> Any:
+        """``policy.yaml`` as a :class:`~skill_aug.catalog_policies.CatalogPolicies` (one policy, or one
+        per category), or ``None`` when the run has none."""
+        from skill_aug import load_policy
+        from skill_aug.catalog_policies import CatalogPolicies
+
+        import yaml
+
+        from skill_aug.errors import SkillAugError
+        from skill_aug.yaml_lines import load_bounded_yaml
+
+        if not self.policy.is_file():
+            return None
+        try:
+            document, _ = load_bounded_yaml(self.policy.read_text(encoding="utf-8"))
+            if isinstance(document, dict) and "policies" in document and "categories" in document:
+                return CatalogPolicies.from_document(document)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, SkillAugError) as err:
+            raise ConfigError(f"{self.policy}: {str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
+        return CatalogPolicies.single(load_policy(self.policy), 0)
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         """Save ``summary.json`` (indented; NaN and infinities as JSON's ``NaN``/``Infinity``, as Python writes them)."""

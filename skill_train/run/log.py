@@ -194,4 +194,13 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
             t.add_row(name, str(r["n_classes"]), f"{r['chance']:.1%}", f"{r['random_init_accuracy']:.1%}",
                       f"[bold]{r['accuracy']:.1%}")
         tables.append(t)
+    if knn.get("by_category"):
+        t = Table(title=f"k-NN per {knn['by']} (each among its own training products)")
+        for col in (knn["by"], "attribute", "classes", "chance", "random init", "trained"):
+            t.add_column(col, justify="right" if col in ("classes", "chance", "random init", "trained") else "left")
+        for value, report in knn["by_category"].items():
+            for i, (name, r) in enumerate(report.items()):
+                t.add_row(value if i == 0 else "", name, str(r["n_classes"]), f"{r['chance']:.1%}",
+                          f"{r.get('random_init_accuracy', float('nan')):.1%}", f"[bold]{r['accuracy']:.1%}")
+        tables.append(t)
     return tables

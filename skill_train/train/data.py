@@ -1,4 +1,4 @@
-"""The data side of a training run: policy, catalogue, held-out split, dataset and loader.
+"""The data side of a training run: each product's policy, catalogue, held-out split, dataset and loader.
 
     >>> data = prepare_data(cfg, ctx)      # ctx: skill_train.train.distributed.DistContext
     >>> data.set_epoch(epoch, start_batch)  # exact data order on resume
@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from skill_train.train.distributed import DistContext, barrier
 class TrainData:
     """Everything the loop and the final evaluation need from the data side."""
 
-    policy: Any
+    policies: Any  # skill_aug.catalog_policies.CatalogPolicies over ``catalog``
     catalog: Any
     catalog_path: Path
     split: HoldoutSplit | None
@@ -32,7 +32,13 @@ class TrainData:
     sampler: Any
     loader: DataLoader
     batch_per_rank: int
-    prepared: Any = None  # the PreparedStore training reads H(x) from, when the catalogue has one
+    #: the prepared stores training reads H(x) from (`skill data prepare`), by preparation key
+    prepared: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def policy(self) -> Any:
+        """The first policy: the view sizes and counts every product's policy shares."""
+        return self.policies.first
 
     @property
     def steps_per_epoch(self) -> int:
@@ -46,44 +52,8 @@ class TrainData:
         self.sampler.start_batch = start_batch
 
 
-def catalog_task(catalog: Any) -> str:
-    """The product type ``catalog``'s ``category`` column names, when every product has the same one.
-
-    A catalogue of one type (e.g. a synthetic one) needs no ``--task``. Several types, or none,
-    is an error saying how to choose (one policy then serves every product).
-    """
-    from skill_aug.catalog import CATEGORY_COLUMN
-
-    categories = catalog.categories()
-    if len(categories) == 1:
-        return next(iter(categories))
-    how = "give --task (a product type) or --policy FILE: that policy then serves every product"
-    if not categories:
-        raise ConfigError(f"nothing to train on: {catalog.source} has no '{CATEGORY_COLUMN}' column to name its product "
-                          f"type; {how}")
-    found = ", ".join(f"{name} ({n})" for name, n in categories.items())
-    raise ConfigError(f"{catalog.source} holds {len(categories)} product types ({found}) and one run trains one policy: "
-                      f"{how}")
-
-
-def resolve_policy(cfg: TrainConfig, catalog: Any = None) -> Any:
-    """The task's installed policy (or ``cfg.policy``), resized and recounted as the preset and method ask.
-
-    Without ``--task`` or ``--policy``, the type the ``category`` column of ``catalog`` (else of
-    ``--data``, opened here) names.
-    """
-    from skill_aug import load_policy, policy_for_task
-
-    if cfg.policy:
-        policy = load_policy(Path(cfg.policy))
-    elif cfg.task:
-        policy = policy_for_task(cfg.task)
-    elif cfg.data:
-        from skill_aug.catalog import Catalog
-
-        policy = policy_for_task(catalog_task(catalog if catalog is not None else Catalog.open(cfg.data)))
-    else:
-        raise ConfigError("nothing to train on: give --task (a product type), --policy FILE or --data DIR")
+def fit_views(cfg: TrainConfig, policy: Any) -> Any:
+    """``policy`` at the view sizes and counts the preset and method ask (every product type alike)."""
     if cfg.high_res_size or cfg.low_res_size:
         policy = policy.with_view_sizes(
             high=cfg.high_res_size or policy.high_res_size, low=cfg.low_res_size or policy.low_res_size
@@ -95,6 +65,58 @@ def resolve_policy(cfg: TrainConfig, catalog: Any = None) -> Any:
     from skill_train.methods import load_method
 
     return load_method(cfg.method).adapt_policy(policy)  # e.g. SimCLR/BYOL: no low-res views
+
+
+def pinned_policy(cfg: TrainConfig, catalog: Any = None) -> Any:
+    """The one policy serving every product, fitted to the run's views, or ``None`` when each product's
+    category picks its own.
+
+    ``--task`` pins its type (or ``--policy FILE``, which then wins); a ``--policy`` file naming a task
+    or writing H or A_i pins itself. A file giving only a global space G pins itself on a catalogue
+    without a category column, and otherwise is the G every type shares.
+    """
+    from skill_aug import load_policy, policy_for_task
+    from skill_aug.catalog_policies import policy_sets_g_only
+
+    if cfg.policy:
+        policy = load_policy(Path(cfg.policy))
+        shares_g = policy_sets_g_only(policy) and catalog is not None \
+            and cfg.category_column in catalog.attribute_names
+        return None if shares_g and not cfg.task else fit_views(cfg, policy)
+    if cfg.task:
+        return fit_views(cfg, policy_for_task(cfg.task))
+    if not cfg.data:
+        raise ConfigError("nothing to train on: give --task (a product type), --policy FILE or --data DIR")
+    return None
+
+
+def resolve_policies(cfg: TrainConfig, catalog: Any = None) -> Any:
+    """Each product's policy (:class:`skill_aug.catalog_policies.CatalogPolicies`), fitted to the run's views.
+
+    One pinned policy (:func:`pinned_policy`) serves every product; otherwise the category column of
+    ``catalog`` (else of ``--data``, opened here) picks each product's type, with ``--category-map``,
+    ``--unknown-category`` and a G-only ``--policy`` as the shared G.
+    """
+    from skill_aug.catalog import Catalog
+    from skill_aug.catalog_policies import CatalogPolicies, catalog_policies
+
+    if catalog is None and cfg.data:
+        catalog = Catalog.open(cfg.data)
+    pinned = pinned_policy(cfg, catalog)
+    if pinned is not None:
+        return CatalogPolicies.single(pinned, len(catalog) if catalog is not None else 0)
+    from skill_aug import load_policy
+
+    shared = load_policy(Path(cfg.policy)) if cfg.policy else None
+    return catalog_policies(catalog, column=cfg.category_column, category_map=cfg.category_map,
+                            unknown_category=cfg.unknown_category, shared=shared,
+                            adapt=lambda policy: fit_views(cfg, policy))
+
+
+def resolve_policy(cfg: TrainConfig, catalog: Any = None) -> Any:
+    """The run's policy when one serves every product, else its first product type's: the view sizes
+    and counts every policy of the run shares."""
+    return resolve_policies(cfg, catalog).first
 
 
 def catalog_path(cfg: TrainConfig, task: str | None, ctx: DistContext) -> Path:
@@ -114,27 +136,33 @@ def catalog_path(cfg: TrainConfig, task: str | None, ctx: DistContext) -> Path:
 
 
 def prepare_data(cfg: TrainConfig, ctx: DistContext) -> TrainData:
-    """Policy, catalogue, held-out split (when attributes exist) and the training loader."""
+    """Each product's policy, catalogue, held-out split (when attributes exist) and the training loader."""
     from skill_aug.catalog import Catalog
+    from skill_aug.catalog_policies import CatalogPolicies, categories_of
     from skill_train.train.dataset import EpochSampler, ProductDataset, build_loader
 
-    catalog = Catalog.open(cfg.data) if cfg.data else None  # indexed once: it may also name the task
-    policy = resolve_policy(cfg, catalog)
-    task = cfg.task or policy.task
-    path = catalog_path(cfg, task, ctx)
+    catalog = Catalog.open(cfg.data) if cfg.data else None  # indexed once: its categories pick the policies
+    pinned = pinned_policy(cfg, catalog)
+    path = catalog_path(cfg, cfg.task or (pinned.task if pinned is not None else None), ctx)
     if catalog is None:
         catalog = Catalog.open(path)
+    policies = CatalogPolicies.single(pinned, len(catalog)) if pinned is not None else resolve_policies(cfg, catalog)
+    if policies.skipped:  # --unknown-category skip
+        catalog, policies = catalog.subset(policies.kept), policies.subset(policies.kept)
+    task = cfg.task or policies.task
     products = catalog.products
     # the end-of-run k-NN scores what `skill eval` scores, plus colour (its colour-invariance signal)
     labels = {p.product_id: p.attributes for p in products}
     attributes = default_attributes(catalog.attribute_names, labels, task, include_color=True) if cfg.eval_holdout > 0 else []
     split = product_split(products, cfg.eval_holdout, cfg.seed) if attributes and len(products) >= 4 else None
 
-    train_catalog = catalog.subset(split.train) if split is not None else catalog
-    from skill_aug.prepared import PreparedStore
+    train_catalog, train_policies = catalog, policies
+    if split is not None:
+        train_catalog, train_policies = catalog.subset(split.train), policies.subset(split.train)
+    from skill_aug.prepared import find_stores
 
-    prepared = PreparedStore.find(catalog, policy)
-    dataset = ProductDataset(train_catalog, policy, seed=cfg.seed, prepared=prepared)
+    prepared = find_stores(catalog, policies.policies.values())  # `skill data prepare`: H(x) stored once
+    dataset = ProductDataset(train_catalog, train_policies, seed=cfg.seed, prepared=prepared)
     if cfg.batch_size % ctx.world_size:
         raise ConfigError(f"batch_size {cfg.batch_size} must divide evenly over {ctx.world_size} processes")
     batch_per_rank = cfg.batch_size // ctx.world_size
@@ -143,7 +171,8 @@ def prepare_data(cfg: TrainConfig, ctx: DistContext) -> TrainData:
             f"{path}: {len(dataset)} training products is fewer than one batch of {cfg.batch_size} "
             f"(lower --batch-size)"
         )
+    groups = categories_of(train_catalog, column=cfg.category_column) if cfg.balance_categories else None
     sampler = EpochSampler(len(dataset), batch_per_rank, seed=cfg.seed, shuffle=True, drop_last=True,
-                           rank=ctx.rank, world_size=ctx.world_size)
+                           rank=ctx.rank, world_size=ctx.world_size, groups=groups)
     loader = build_loader(dataset, sampler, cfg.workers)
-    return TrainData(policy, catalog, path, split, attributes, dataset, sampler, loader, batch_per_rank, prepared)
+    return TrainData(policies, catalog, path, split, attributes, dataset, sampler, loader, batch_per_rank, prepared)

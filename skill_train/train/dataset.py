@@ -20,15 +20,16 @@ import multiprocessing
 import random
 import warnings
 from pathlib import Path
-from typing import Any, Iterator, Protocol, Sequence
+from typing import Any, Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from skill_aug.catalog import Catalog, NoReadablePhotos
+from skill_aug.catalog_policies import CatalogPolicies
 from skill_aug.errors import CatalogError, ImageReadError, SkillAugError
-from skill_aug.prepared import PreparedStore, read_prepared
+from skill_aug.prepared import PreparedStore, preparation_key, read_prepared
 from skill_train.eval.transform import to_tensor
 
 __all__ = ["EpochSampler", "ProductDataset", "WorkerInit", "build_loader", "collate_views"]
@@ -43,11 +44,14 @@ class ViewPolicy(Protocol):
     n_global: int
     n_local: int
 
-    def __call__(self, images: Sequence[np.ndarray], rng: Any = None, preprocessed: Sequence[bool] = ()) -> Any: ...
+    def __call__(self, images: Sequence[np.ndarray], rng: Any = None) -> Any: ...
 
 
 class ProductDataset(Dataset):
-    """Item ``i`` = the policy's views of product ``i`` (paper Eq. 1–2), as normalised tensors.
+    """Item ``i`` = its policy's views of product ``i`` (paper Eq. 1–2), as normalised tensors.
+
+    ``policies`` is one policy for every product, or a
+    :class:`~skill_aug.catalog_policies.CatalogPolicies` giving each product its type's.
 
     ``ds[i]`` → ``{"global": [3xHxW]*n_global, "local": [3xhxw]*n_local, "index": i,
     "unreadable": [paths skipped while building it]}``.
@@ -58,15 +62,21 @@ class ProductDataset(Dataset):
     The epoch lives in shared memory, so :meth:`set_epoch` reaches persistent workers.
     """
 
-    def __init__(self, catalog: Catalog, policy: ViewPolicy, seed: int = 0, prepared: PreparedStore | None = None):
+    def __init__(self, catalog: Catalog, policies: ViewPolicy | CatalogPolicies, seed: int = 0,
+                 prepared: Mapping[str, PreparedStore] | None = None):
         if len(catalog) == 0:
             raise CatalogError(f"{catalog.source}: the catalogue has no products to train on")
         if seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
+        if not isinstance(policies, CatalogPolicies):
+            policies = CatalogPolicies.single(policies, len(catalog))  # type: ignore[arg-type]
+        if len(policies) != len(catalog):
+            raise ValueError(f"{len(policies)} product policies for {len(catalog)} products")
         self.catalog = catalog
-        self.policy = policy
+        self.policies = policies
         self.seed = int(seed)
-        self.prepared = prepared  # H(x) stored once (`skill data prepare`): read instead of photo + H
+        # H(x) stored once (`skill data prepare`), by preparation key: read instead of photo + H
+        self.prepared = dict(prepared or {})
         # Created before workers fork or spawn, so they all read the value the main process sets.
         self._epoch = multiprocessing.RawValue("q", 0)
         self._warned_replacement = False
@@ -91,10 +101,10 @@ class ProductDataset(Dataset):
             raise IndexError(f"product index {index} out of range for {len(self.catalog)} products")
         epoch = self.epoch
         photo_seq, view_seq = np.random.SeedSequence([self.seed, epoch, index]).spawn(2)
-        images, preprocessed, unreadable = self._photos(index, epoch, np.random.default_rng(photo_seq))
+        product, images, preprocessed, unreadable = self._photos(index, epoch, np.random.default_rng(photo_seq))
         # only a prepared store hands over H(x); a plain view policy need not know the argument
-        extra = {"preprocessed": preprocessed} if self.prepared is not None else {}
-        views = self.policy(images, rng=np.random.default_rng(view_seq), **extra)
+        extra = {"preprocessed": preprocessed} if any(preprocessed) else {}
+        views = self.policies.for_index(product)(images, rng=np.random.default_rng(view_seq), **extra)
         return {
             "global": [to_tensor(v) for v in views.global_views],
             "local": [to_tensor(v) for v in views.local_views],
@@ -102,9 +112,11 @@ class ProductDataset(Dataset):
             "unreadable": unreadable,
         }
 
-    def _photos(self, index: int, epoch: int, rng: np.random.Generator) -> tuple[list[np.ndarray], list[bool], list[str]]:
-        """x′ (and x″ when possible) of product ``index``, or of its seeded replacement; which of
-        them are prepared H(x); the photos skipped as unreadable."""
+    def _photos(self, index: int, epoch: int,
+                rng: np.random.Generator) -> tuple[int, list[np.ndarray], list[bool], list[str]]:
+        """The product read (``index``, or its seeded replacement), its x′ (and x″ when possible),
+        which of them are prepared H(x), and the photos skipped on the way; the replacement's own
+        policy augments them."""
         skipped: list[str] = []
         for attempt in range(MAX_REPLACEMENTS + 1):
             if attempt == 0:
@@ -120,17 +132,19 @@ class ProductDataset(Dataset):
                 self._warn_replacement(err)
                 continue
             skipped.extend(str(p) for p in unreadable)
-            return images, preprocessed, skipped
+            return candidate, images, preprocessed, skipped
         raise CatalogError(
             f"{self.catalog.source}: product {index} and {MAX_REPLACEMENTS} seeded replacements have no "
             f"readable photo ({self.catalog.failure_summary()})"
         )
 
     def _read(self, candidate: int, order: Sequence[int]) -> tuple[list[np.ndarray], list[bool], list[Path]]:
-        """The first two readable photos of ``candidate`` in ``order``: each from the prepared
-        store when it holds it unchanged, else decoded no larger than the working size needs."""
-        decode_size = getattr(self.policy, "working_size", None)
-        if self.prepared is None:
+        """The first two readable photos of ``candidate`` in ``order``: each from its policy's prepared
+        store when that holds it unchanged, else decoded no larger than the working size needs."""
+        policy = self.policies.for_index(candidate)
+        decode_size = getattr(policy, "working_size", None)
+        store = self.prepared.get(preparation_key(policy)) if self.prepared else None
+        if store is None:
             read = self.catalog.read_photos(candidate, order, limit=2, decode_size=decode_size)
             return read.images, [False] * len(read.images), read.unreadable
         product = self.catalog[candidate]
@@ -140,7 +154,7 @@ class ProductDataset(Dataset):
         for i in order:
             if len(images) == 2:
                 break
-            stored = self.prepared.photo(product.paths[i])
+            stored = store.photo(product.paths[i])
             if stored is not None:
                 try:
                     images.append(read_prepared(stored))
@@ -209,7 +223,10 @@ class EpochSampler(Sampler[list[int]]):
         drop_last: bool = True,
         rank: int = 0,
         world_size: int = 1,
+        groups: Sequence[str] | None = None,
     ):
+        if groups is not None and len(groups) != n:
+            raise ValueError(f"groups must give one label per index: {len(groups)} labels for {n} indices")
         if n < 1 or batch_size < 1 or world_size < 1 or seed < 0:
             raise ValueError(
                 f"need n >= 1, batch_size >= 1, world_size >= 1, seed >= 0; got {n}, {batch_size}, {world_size}, {seed}"
@@ -221,6 +238,8 @@ class EpochSampler(Sampler[list[int]]):
         self.rank, self.world_size = rank, world_size
         self.epoch = 0
         self._start_batch = 0
+        self.groups = None if groups is None else [
+            np.flatnonzero(np.asarray(groups, dtype=object) == label) for label in sorted(set(groups))]
         if self.batches_per_epoch == 0:
             raise SkillAugError(
                 f"{n} items over {world_size} rank(s) give no full batch of {batch_size} per rank "
@@ -261,14 +280,18 @@ class EpochSampler(Sampler[list[int]]):
 
     def rank_indices(self) -> list[int]:
         """This rank's indices for the current epoch, in order (before batching)."""
-        if self.shuffle:
-            order = np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
-        else:
-            order = np.arange(self.n)
+        order = self.epoch_order()
         total = self.samples_per_rank * self.world_size
         if total > self.n:  # pad from the start, as DistributedSampler does
             order = np.resize(order, total)
         return order[self.rank : total : self.world_size].tolist()
+
+    def epoch_order(self) -> np.ndarray:
+        """The current epoch's ``n`` indices, shared by all ranks: a permutation, or balanced draws."""
+        rng = np.random.default_rng([self.seed, self.epoch])
+        if self.groups is not None:
+            return _balanced_order(self.groups, self.n, rng)
+        return rng.permutation(self.n) if self.shuffle else np.arange(self.n)
 
     def __len__(self) -> int:
         return self.batches_per_epoch - self._start_batch
@@ -277,6 +300,18 @@ class EpochSampler(Sampler[list[int]]):
         indices = self.rank_indices()
         for b in range(self._start_batch, self.batches_per_epoch):
             yield indices[b * self.batch_size : (b + 1) * self.batch_size]
+
+
+def _balanced_order(groups: list[np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` indices, each group filling an equal share of shuffled slots from cycled permutations of its members."""
+    slots = rng.permutation(np.arange(n) % len(groups))
+    order = np.empty(n, dtype=np.int64)
+    for g, members in enumerate(groups):
+        where = np.flatnonzero(slots == g)
+        cycles = -(-len(where) // len(members))
+        drawn = np.concatenate([rng.permutation(members) for _ in range(cycles)])
+        order[where] = drawn[: len(where)]
+    return order
 
 
 class WorkerInit:

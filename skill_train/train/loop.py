@@ -27,7 +27,8 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from skill_aug.errors import SkillAugError, first_line
-from skill_train.eval.knn import knn_check
+from skill_train.eval.embed import Preprocess
+from skill_train.eval.knn import knn_check, knn_checks
 from skill_train.methods import Method
 from skill_train.models.param_groups import parameter_groups
 from skill_train.run.checkpoint import (
@@ -178,9 +179,9 @@ def _run(cfg: TrainConfig, ctx: DistContext) -> Path:
     if cfg.out:  # refuse a folder that is not ours before any work
         _run_dir(cfg, cfg.task, ctx)
     data = prepare_data(cfg, ctx)
-    run = _run_dir(cfg, cfg.task or data.policy.task, ctx)
+    run = _run_dir(cfg, cfg.task or data.policies.name, ctx)
     with run.lock() if ctx.is_main else contextlib.nullcontext(run):
-        _run_dir(cfg, cfg.task or data.policy.task, ctx)  # again, now that no other process can write here
+        _run_dir(cfg, cfg.task or data.policies.name, ctx)  # again, now that no other process can write here
         return _train(cfg, ctx, data, run, wall_start)
 
 
@@ -265,7 +266,7 @@ def _train(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, wal
     # everything is checked: only now does the folder change
     if ctx.is_main:
         run.write_config(cfg)
-        run.write_policy(data.policy)
+        run.write_policy(data.policies)
     log = RunLog(run.path, total_steps, start_step, enabled=ctx.is_main, stat=method.progress_stat)
     log.print(_header(cfg, data, ctx, run.path, total_steps, start_step, precision))
 
@@ -345,7 +346,7 @@ def _knn_args(cfg: TrainConfig, data: TrainData, ctx: DistContext) -> dict[str, 
     """How the held-out k-NN check embeds: the training view size, the policy's H, the run's k and T."""
     return dict(attributes=data.attributes, size=data.policy.high_res_size, device=str(ctx.device),
                 k=cfg.knn_k, temperature=cfg.knn_temperature,
-                preprocess=lambda image: data.policy.preprocess(image, seed=0))
+                preprocess=Preprocess(data.policies))  # each product's own H
 
 
 def _learning_check(method: Method, data: TrainData, cfg: TrainConfig, ctx: DistContext) -> dict[str, float]:
@@ -362,14 +363,18 @@ def _learning_check(method: Method, data: TrainData, cfg: TrainConfig, ctx: Dist
 def _header(cfg: TrainConfig, data: TrainData, ctx: DistContext, run_dir: Path, total: int, start: int,
             precision: str) -> str:
     held_out = f", {len(data.split.test)} held out by {data.split.group_by}" if data.split else ""
-    prepared = (f"; H(x) read from the prepared catalogue {data.prepared.folder} ({len(data.prepared)} photos at "
-                f"{data.prepared.working_size} px)" if data.prepared is not None else "")
+    prepared = "".join(f"; H(x) read from the prepared catalogue {store.folder} ({len(store)} photos at "
+                       f"{store.working_size} px)" for store in data.prepared.values())
     what = "resuming at step " + str(start) if start else "training"
+    policies = data.policies
+    policy = f"policy {data.policy.spec.name!r}" if len(policies.policies) == 1 else f"{len(policies.policies)} policies"
+    balanced = ", categories balanced" if cfg.balance_categories else ""
+    categories = "" if policies.pinned and not policies.counts else f"\n  {policies.summary()}{balanced}"
     return (
-        f"{what}: {cfg.method} on {cfg.arch}{' ' + str(cfg.arch_overrides) if cfg.arch_overrides else ''} with policy {data.policy.spec.name!r} on "
+        f"{what}: {cfg.method} on {cfg.arch}{' ' + str(cfg.arch_overrides) if cfg.arch_overrides else ''} with {policy} on "
         f"{data.catalog_path} ({len(data.dataset)} products{held_out}); views 2×{data.policy.high_res_size}px + "
         f"{data.policy.n_local}×{data.policy.low_res_size}px; {cfg.epochs} epochs × {data.steps_per_epoch} steps "
-        f"of {cfg.batch_size}; {ctx.device} × {ctx.world_size}, {precision}{prepared} → {run_dir}"
+        f"of {cfg.batch_size}; {ctx.device} × {ctx.world_size}, {precision}{prepared} → {run_dir}{categories}"
     )
 
 
@@ -389,16 +394,23 @@ def _finish(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, me
     knn: dict[str, Any] = {}
     if data.split is not None and data.attributes:
         eval_args = _knn_args(cfg, data, ctx)
-        trained = knn_check(embedding, data.catalog, data.split, **eval_args)
-        random_init = knn_check(initial_backbone(cfg, data.policy.high_res_size), data.catalog, data.split, **eval_args)
+        by = cfg.category_column if len(data.catalog.categories(cfg.category_column)) > 1 else None
+        trained, trained_by = knn_checks(embedding, data.catalog, data.split, by=by, **eval_args)
+        random_init, random_by = knn_checks(initial_backbone(cfg, data.policy.high_res_size), data.catalog,
+                                            data.split, by=by, **eval_args)
         for name, result in trained.items():
             result["random_init_accuracy"] = random_init.get(name, {}).get("accuracy", float("nan"))
+        for value, report in trained_by.items():
+            for name, result in report.items():
+                result["random_init_accuracy"] = random_by.get(value, {}).get(name, {}).get("accuracy", float("nan"))
         knn = {"k": cfg.knn_k, "temperature": cfg.knn_temperature, "group_by": data.split.group_by,
                "train_products": len(data.split.train), "test_products": len(data.split.test),
                "photos_per_product": 2, "attributes": trained,
                # the learning signal: every --eval-every check, then this final one
                "curve": knn_curve(run.path) + [{"step": steps_done - 1, "epoch": steps_done / spe,
                                                 **{name: r["accuracy"] for name, r in trained.items()}}]}
+        if by:  # each category's test products among its own training products
+            knn.update(by=by, by_category=trained_by)
     summary = run_summary(
         run, status=status, method=cfg.method, arch=cfg.arch, steps=steps_done, epochs_done=steps_done / spe,
         last=last, method_figures=method.summary(last),  # DINO: ln K, the teacher's entropy and the KL

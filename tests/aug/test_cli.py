@@ -101,3 +101,26 @@ def test_preview_of_a_catalogue_product_uses_the_policy_its_category_names(tmp_p
     for args, message in ((["--product", "shoes-9"], "not in"), ([], "--data and --product go together")):
         bad = runner.invoke(build_app(), ["preview", "--data", str(tmp_path / "cat"), *args])
         assert isinstance(bad.exception, Exception) and message in str(bad.exception)
+
+
+def test_preview_gives_a_mixed_catalogues_product_the_policy_training_gives_it(tmp_path):
+    from skill_aug.catalog import Catalog
+    from skill_aug.catalog_policies import catalog_policies, product_policy
+    from skill_aug.synth import write_catalog
+
+    root = tmp_path / "cat"
+    write_catalog("dress,shoes", products=4, out=root, size=48, photos_min=1, photos_max=1)
+    attributes = root / "attributes.csv"
+    attributes.write_text(attributes.read_text().replace("shoes-00001,shoes,", "shoes-00001,rug,"))
+    catalog = Catalog.open(root)
+    trained = catalog_policies(catalog, category_map={"rug": "wall-art"})
+    for index in range(len(catalog)):
+        assert product_policy(catalog, index, category_map={"rug": "wall-art"}) == trained.for_index(index)
+    assert trained.for_index(3).task == "wall-art" and trained.for_index(2).task == "shoes"
+    out = tmp_path / "p.png"
+    bad = runner.invoke(build_app(), ["preview", "--data", str(root), "--product", "shoes-00001", "--out", str(out)])
+    assert "no installed product type for 1 category of 'category': rug (1)" in str(bad.exception)
+    for args in (["--category-map", "rug=wall-art"], ["--unknown-category", "global"]):
+        result = runner.invoke(build_app(), ["preview", "--data", str(root), "--product", "shoes-00001", "--samples",
+                                             "1", "--out", str(out), *args])
+        assert result.exit_code == 0, result.output

@@ -44,5 +44,5 @@ def test_a_catalogue_without_a_type_needs_one_named(cli, catalogue, workdir, tmp
     args = train_args(catalogue, workdir, "--out", tmp_path / "run")
     at = args.index("--policy")
     del args[at:at + 2]  # neither --task nor --policy: the catalogue has no category column
-    assert_refused(cli("skill", *args), "has no 'category' column to name its product type; give --task")
+    assert_refused(cli("skill", *args), "has no 'category' column to name each product's type: give --task")
     assert not (tmp_path / "run").exists()

@@ -156,7 +156,7 @@ def test_bad_method_options_and_devices_are_one_line_on_the_command_line(tmp_pat
         resolve_device("gpu0")
 
 
-def test_a_catalogue_of_one_type_needs_no_task_and_several_types_say_how_to_choose(tiny_preset, tmp_path):
+def test_a_catalogue_of_one_type_needs_no_task_and_several_types_each_get_their_own(tiny_preset, tmp_path):
     from skill_aug.synth import write_catalog
 
     shirts = tmp_path / "shirt16"
@@ -178,12 +178,13 @@ def test_a_catalogue_of_one_type_needs_no_task_and_several_types_say_how_to_choo
             (folder / photo.name).write_bytes(photo.read_bytes())
         rows.append(f"p{i},{category},plain")
     (mixed / "attributes.csv").write_text("\n".join(rows) + "\n")
-    from skill_train.train.data import resolve_policy
+    from skill_aug.errors import CatalogError
+    from skill_train.train.data import resolve_policies
 
     cfg = cli_train.build_config({**OPTIONS, "data": str(mixed), "preset": str(tiny_preset)}, Console())
-    with pytest.raises(ConfigError, match=r"holds 2 product types \(dress \(3\), shoes \(2\)\) and one run trains "
-                                          r"one policy: give --task"):
-        resolve_policy(cfg)
+    policies = resolve_policies(cfg)  # several types: each product gets its own type's policy
+    assert list(policies.policies) == ["dress", "shoes"] and dict(policies.counts) == {"dress": 3, "shoes": 2}
+    assert [policies.for_index(i).task for i in range(5)] == ["dress"] * 3 + ["shoes"] * 2
     (mixed / "attributes.csv").write_text("product_id,pattern\n" + "".join(f"p{i},plain\n" for i in range(5)))
-    with pytest.raises(ConfigError, match=r"has no 'category' column to name its product type; give --task"):
-        resolve_policy(cfg)
+    with pytest.raises(CatalogError, match=r"has no 'category' column to name each product's type: give --task"):
+        resolve_policies(cfg)

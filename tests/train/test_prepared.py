@@ -14,7 +14,7 @@ import torch
 import skill_aug
 from skill_aug.catalog import Catalog
 from skill_aug.errors import SkillAugError
-from skill_aug.prepared import PREPARED_FOLDER, PreparedStore, prepare, read_prepared
+from skill_aug.prepared import PREPARED_FOLDER, PreparedStore, find_stores, prepare, read_prepared
 from skill_aug.synth import write_catalog
 from skill_train.train.dataset import ProductDataset
 
@@ -103,8 +103,8 @@ def test_training_items_from_the_store_match_items_from_the_photos(curtains_root
     prepare(catalog, policy)
     store = PreparedStore.find(catalog, policy)
     plain = ProductDataset(catalog, policy, seed=3)
-    stored = ProductDataset(catalog, policy, seed=3, prepared=store)
-    other_seed = ProductDataset(catalog, policy, seed=4, prepared=store)
+    stored = ProductDataset(catalog, policy, seed=3, prepared=find_stores(catalog, [policy]))
+    other_seed = ProductDataset(catalog, policy, seed=4, prepared={store.key: store})
     for index in range(len(catalog)):
         a, b, c = plain[index], stored[index], other_seed[index]
         for x, y, z in zip(a["global"] + a["local"], b["global"] + b["local"], c["global"] + c["local"]):
@@ -126,8 +126,33 @@ def test_the_cli_prepares_a_catalogue_and_prints_json(curtains_root, tmp_path):
     root = fresh_copy(curtains_root, tmp_path)
     result = CliRunner().invoke(build_app(), ["data", "prepare", "--data", str(root), "--preset", "cpu", "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
+    (report,) = json.loads(result.stdout)["prepared"]
     assert report["policy"] == "curtains" and report["working_size"] == 166  # the category column named the type
     assert report["photos"] == Catalog.open(root).n_photos
     assert Path(report["folder"]).parent == root / PREPARED_FOLDER
     assert os.listdir(Path(report["folder"]))
+
+
+def test_a_mixed_catalogue_gets_one_store_per_type_holding_only_its_products(tmp_path):
+    from typer.testing import CliRunner
+
+    from skill_train.cli import build_app
+    from skill_train.run.config import TrainConfig
+    from skill_train.train.data import resolve_policies
+
+    root = tmp_path / "mixed"
+    write_catalog("dress,curtains", products=6, out=root, seed=0, size=128, photos_min=2, photos_max=2)
+    result = CliRunner().invoke(build_app(), ["data", "prepare", "--data", str(root), "--preset", "cpu", "--json"])
+    assert result.exit_code == 0, result.output
+    # both types crop and pad alike (the same H at the same size): one store serves both
+    (report,) = json.loads(result.stdout)["prepared"]
+    assert sorted(report["policy"].split(", ")) == ["curtains", "dress"] and report["photos"] == 12 and report["products"] == 6
+    catalog = Catalog.open(root)
+    policies = resolve_policies(TrainConfig.from_preset("cpu", data=str(root)), catalog)
+    assert len(find_stores(catalog, policies.policies.values())) == 1
+    # a type whose H differs gets a store of its own, holding only its products
+    no_h = policies.policies["dress"].replace(preprocess=())
+    prepare(catalog, no_h, products=[i for i, owner in enumerate(policies.products) if owner == "dress"])
+    store = PreparedStore.find(catalog, no_h)
+    for index, owner in enumerate(policies.products):
+        assert (store.photo(catalog[index].paths[0]) is not None) == (owner == "dress")
