@@ -98,6 +98,10 @@ def main() -> None:
     n_views = reference.n_global + reference.n_local
     tv = torchvision_multicrop(reference.high_res_size, reference.low_res_size, reference.n_local)
     policies = {f"skill-aug {path.stem}": skill_aug.load_policy(path) for path in sorted(POLICIES.glob("*.yaml"))}
+    # what the working size and per-photo draws buy: the dress policy without them (as before both)
+    dress = policies["skill-aug dress"]
+    policies["dress, A_i per view"] = dress.replace(local_set_draws="per_view")
+    policies["dress, A_i per view, full photo"] = dress.replace(local_set_draws="per_view", working_size=8192)
     results: dict[str, dict[str, dict[str, float]]] = {}
     console = Console()
     with tempfile.TemporaryDirectory() as tmp:
@@ -109,7 +113,8 @@ def main() -> None:
                 rates = {BASELINE: rate(lambda p, i: tv(pil_loader(p)), paths, args.seconds, n_views)}
                 for name, policy in policies.items():
                     def views(path: Path, i: int, policy=policy) -> None:
-                        policy([read_image(path, decode_size=policy.working_size)], rng=i)
+                        decode = None if policy.working_size > 4096 else policy.working_size
+                        policy([read_image(path, decode_size=decode)], rng=i)
                     rates[name] = rate(views, paths, args.seconds, policy.n_global + policy.n_local)
                 by_size[str(side)] = rates
                 console.log(f"{source} {side} px done")
