@@ -33,7 +33,7 @@ from rich.table import Table
 from skill_aug import policy_for_task
 from skill_aug.atomic import atomic_write_text
 from skill_aug.catalog import Catalog
-from skill_aug.prepared import PreparedStore, prepare
+from skill_aug.prepared import find_stores, prepare
 from skill_train.train.dataset import EpochSampler, ProductDataset, build_loader
 
 from photos import real_photos, write_catalogue
@@ -87,13 +87,12 @@ def bench_loader(root: Path, size_name: str, workers: int, batch_size: int, batc
     high, low, n_local = SIZES[size_name]
     policy = policy_for_task(task).with_view_sizes(high=high, low=low).with_view_counts(n_local=n_local)
     catalog = Catalog.open(root)
-    store, prepare_s = None, 0.0
+    prepare_s = 0.0
     if prepared:
         start = time.perf_counter()
         prepare(catalog, policy)
         prepare_s = time.perf_counter() - start
-        store = PreparedStore.find(catalog, policy)
-    dataset = ProductDataset(catalog, policy, seed=0, prepared=store)
+    dataset = ProductDataset(catalog, policy, seed=0, prepared=find_stores(catalog, [policy]) if prepared else None)
     sampler = EpochSampler(len(dataset), batch_size, seed=0)
     batches = min(batches, sampler.batches_per_epoch)
     loader = build_loader(dataset, sampler, workers)
