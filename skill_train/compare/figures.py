@@ -1,7 +1,8 @@
-"""The comparison's figures: colour entropy per row (bar chart) and 2-D maps of each row's
-product embeddings coloured by pattern and by colour, so colour invariance can be *seen*:
-a colour-agnostic embedding mixes the colours within every region of its map. An ablation's
-figure is its ranking: a horizontal bar per ablation with its interval as a whisker."""
+"""The comparison's figures: colour entropy per row (bar chart), 2-D maps of each row's
+product embeddings coloured by pattern and by colour, so colour invariance can be *seen*
+(a colour-agnostic embedding mixes the colours within every region of its map), and each
+row's learning curve (held-out k-NN while training). An ablation's figure is its ranking:
+a horizontal bar per ablation with its interval as a whisker."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import numpy as np
 from skill_train.eval.colors import PALETTE
 from skill_train.eval.embeddings import EmbeddingTable
 from skill_train.eval.evaluate import row_colors
-from skill_train.eval.plots import INK, bar_chart, grid, label_colors, legend, project_2d, scatter_panel, text, write_png
+from skill_train.eval.plots import (
+    INK, bar_chart, grid, label_colors, legend, line_chart, project_2d, scatter_panel, text, write_png,
+)
 
 MAX_MAP_POINTS = 1500
 
@@ -74,6 +77,36 @@ def write_figures(out: Path, labelled: Sequence[tuple[str, dict]], tables: Seque
         "color_entropy": entropy_chart(out, labelled),
         "map": embedding_maps(out, labelled, tables, catalog, map_kind, seed),
     }
+
+
+def curve_series(curves: Sequence[tuple[str, Sequence[Sequence[dict]]]]) -> dict[str, dict[str, list[tuple[float, float]]]]:
+    """Per attribute, per row label: (epoch, k-NN %) points, the mean over the row's seeds at each epoch.
+
+    ``curves``: (row label, one curve per seed, as :func:`skill_train.run.log.knn_curve` reads it);
+    rows and seeds that logged no check add nothing.
+    """
+    series: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    for label, runs in curves:
+        by_epoch: dict[str, dict[float, list[float]]] = {}
+        for curve in runs:
+            for point in curve:
+                for attribute, value in point.items():
+                    if attribute not in ("step", "epoch") and isinstance(value, (int, float)):
+                        by_epoch.setdefault(attribute, {}).setdefault(float(point["epoch"]), []).append(100 * value)
+        for attribute, points in by_epoch.items():
+            series.setdefault(attribute, {})[label] = [(e, float(np.mean(v))) for e, v in sorted(points.items())]
+    return series
+
+
+def learning_curves(path: Path, curves: Sequence[tuple[str, Sequence[Sequence[dict]]]]) -> Path | None:
+    """Held-out k-NN accuracy against epoch for every row that logged it (``--eval-every``), one
+    panel per attribute (:func:`curve_series`); ``None`` when no row logged a check."""
+    series = curve_series(curves)
+    if not series:
+        return None
+    panels = [line_chart(rows, "epoch", "k-NN %", f"held-out {attribute} k-NN while training")
+              for attribute, rows in series.items()]
+    return write_png(path, grid([panels]))
 
 
 GAIN, LOSS = (44, 160, 44), (214, 39, 40)

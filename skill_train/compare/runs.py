@@ -33,7 +33,7 @@ from skill_train.eval.errors import EvaluationError
 from skill_train.eval.evaluate import EvalSettings, evaluate
 from skill_train.eval.report import write_json
 from skill_train.run.folder import RunDir
-from skill_train.run.log import run_summary
+from skill_train.run.log import knn_curve, run_summary
 
 #: TrainConfig fields that say how a run is executed, not what it learns; ignored when a
 #: finished run is checked against the comparison's budget. ``eval_every`` only watches the run
@@ -201,7 +201,8 @@ def compare(
     """
     from skill_aug.catalog import Catalog
     from skill_aug.synth import default_catalog
-    from skill_train.compare.figures import write_figures
+    from skill_train.compare.figures import learning_curves, write_figures
+    from skill_train.compare.seeds import seed_run_dir
     from skill_train.compare.report import seeded_markdown
     from skill_train.compare.seeds import claim_differences, metrics_of, row_figures
     from skill_train.run.config import TrainConfig
@@ -253,6 +254,11 @@ def compare(
         }
         labelled = [(r["label"], r["runs"][0]["eval"]) for r in results]
     figures = write_figures(out, labelled, tables, catalog, map_kind, seed)
+    run_dirs = ([(spec.label, [out / spec.name]) for spec in rows_spec] if seeds is None else
+                [(spec.label, [seed_run_dir(out, spec.name, s) for s in seeds]) for spec in rows_spec])
+    curves = learning_curves(out / "learning_curves.png", [(label, [knn_curve(d) for d in dirs]) for label, dirs in run_dirs])
+    if curves is not None:
+        figures["learning_curves"] = curves
     report["figures"] = {k: str(v) for k, v in figures.items()}
     write_json(out / "comparison.json", report)
     markdown = comparison_markdown(labelled) if seeds is None else seeded_markdown(report)

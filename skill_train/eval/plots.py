@@ -81,6 +81,46 @@ def bar_chart(labels: Sequence[str], values: Sequence[float | None], ylabel: str
     return write_png(path, img)
 
 
+def line_chart(series: Mapping[str, Sequence[tuple[float, float]]], xlabel: str, ylabel: str, title: str = "",
+               width: int = 560, height: int = 380) -> np.ndarray:
+    """One line (with dots) per named series of (x, y) points, a legend at the right; an RGB image."""
+    points = [p for values in series.values() for p in values]
+    if not points:
+        raise EvaluationError("a line chart needs at least one point")
+    img = np.full((height, width, 3), 255, np.uint8)
+    left, right, top, bottom = 60, 170, 46, 52
+    plot_w, plot_h = width - left - right, height - top - bottom
+    x_lo, x_hi = 0.0, max(x for x, _ in points) or 1.0
+    y_lo, y_hi = 0.0, max(y for _, y in points) * 1.1 or 1.0
+
+    def at(x: float, y: float) -> tuple[int, int]:
+        return int(left + plot_w * (x - x_lo) / (x_hi - x_lo)), int(top + plot_h - plot_h * (y - y_lo) / (y_hi - y_lo))
+
+    if title:
+        text(img, title, (left + plot_w // 2, 26), 0.5, anchor="center", thickness=2)
+    for i in range(5):
+        v = y_lo + (y_hi - y_lo) * i / 4
+        y = at(x_lo, v)[1]
+        cv2.line(img, (left, y), (left + plot_w, y), (225, 225, 225), 1)
+        text(img, f"{v:.0f}", (left - 8, y + 4), 0.4, anchor="right")
+    cv2.line(img, (left, top), (left, top + plot_h), INK, 1)
+    cv2.line(img, (left, top + plot_h), (left + plot_w, top + plot_h), INK, 1)
+    text(img, f"{x_hi:g}", (left + plot_w, top + plot_h + 18), 0.4, anchor="right")
+    text(img, xlabel, (left + plot_w // 2, top + plot_h + 36), 0.42, anchor="center")
+    text(img, ylabel, (8, top - 12), 0.42)
+    for i, (name, values) in enumerate(series.items()):
+        colour = CATEGORICAL[i % len(CATEGORICAL)]
+        pixels = [at(x, y) for x, y in sorted(values)]
+        for a, b in zip(pixels, pixels[1:]):
+            cv2.line(img, a, b, colour, 2, cv2.LINE_AA)
+        for point in pixels:
+            cv2.circle(img, point, 3, colour, -1, cv2.LINE_AA)
+        y = top + 10 + 20 * i
+        cv2.line(img, (left + plot_w + 14, y - 4), (left + plot_w + 34, y - 4), colour, 3)
+        text(img, name, (left + plot_w + 40, y), 0.4)
+    return img
+
+
 def project_2d(x: np.ndarray, kind: str = "pca", seed: int = 0) -> np.ndarray:
     """2-D coordinates of L2-normalised rows by PCA or t-SNE (scikit-learn)."""
     from sklearn.decomposition import PCA
