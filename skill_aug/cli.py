@@ -201,7 +201,9 @@ def build_app() -> typer.Typer:
         add_ops(tree.add(f"preprocess H  [dim]from {sources.get('preprocess', '?')}[/]"), doc["preprocess"])
         tree.add(f"working size: {doc['working_size']} px shorter side after H  "
                  f"[dim]{sources.get('working_size', '?')}[/]")
-        add_ops(tree.add(f"local set A_i  [dim]from {sources.get('local_set', '?')}[/]"), doc["local_set"])
+        draws = doc["local_set_draws"].replace("_", " ")
+        add_ops(tree.add(f"local set A_i, drawn {draws}  [dim]from {sources.get('local_set', '?')}[/]"),
+                doc["local_set"])
         space = tree.add(f"global space G  [dim]from {sources.get('global_space', '?')}[/]")
         for key, label in (("high_res", "G_h"), ("low_res", "G_l")):
             g = doc["global_space"][key]

@@ -60,7 +60,8 @@ def test_show_json_has_every_parameter_and_the_sources():
 
 def test_show_tree_names_the_parts():
     output = invoke("show", "--task", "dress").output
-    assert "local set A_i" in output and "plugin dress" in output and "G_l: 6 × 96 px" in output
+    assert "local set A_i, drawn per photo" in output and "plugin dress" in output and "G_l: 6 × 96 px" in output
+    assert "working size: 496 px shorter side after H" in output
 
 
 def test_ops_lists_albumentations_and_plugin_ops_with_parameters():
