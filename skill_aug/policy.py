@@ -27,7 +27,7 @@ import yaml
 
 from skill_aug.images import shrink_to_shorter_side
 from skill_aug.plugins import Registry, get_registry, make_op
-from skill_aug.spec import GlobalSpace, OpSpec, PolicySpec, ViewGroup
+from skill_aug.spec import GlobalSpace, OpSpec, ViewGroup
 from skill_aug.policy_document import (
     ResolvedPolicy,
     resolve_policy_file,

@@ -6,7 +6,7 @@ for its label with weight exp(similarity / T). Test rows are processed in fixed-
 chunks, so any test-set size works (including fewer than 100 rows).
 
     >>> split = product_split(catalog.products, fraction=0.2, seed=0)   # by design_id when present
-    >>> report = knn_check(backbone, catalog, split, attributes=["pattern", "color"], size=64)
+    >>> report, _ = knn_checks(backbone, catalog, split, attributes=["pattern", "color"], size=64)
     >>> report["pattern"]          # {"accuracy": …, "chance": …, "n_classes": …, "n_train": …, "n_test": …}
 
 Products of the check's test side never train the network (the trainer leaves them out), so
@@ -70,29 +70,6 @@ def knn_predict(
     return classes[scores.argmax(axis=1)]
 
 
-def knn_check(
-    backbone: Any,
-    catalog: Any,
-    split: Any,
-    attributes: Sequence[str],
-    size: int,
-    device: str = "cpu",
-    k: int = 20,
-    temperature: float = 0.07,
-    photos_per_product: int = 2,
-    preprocess: Callable[..., np.ndarray] | None = None,
-) -> dict[str, dict[str, float]]:
-    """Per attribute: k-NN accuracy of ``split.test``'s photos against ``split.train``'s, the chance
-    level (:func:`~skill_train.eval.metrics.chance_level`) and the class and row counts.
-
-    Up to ``photos_per_product`` photos of each product are embedded whole
-    (:func:`~skill_train.eval.embed.embed_catalog`, after ``preprocess``, e.g. the policy's H).
-    Rows whose product lacks the attribute are left out of that attribute.
-    """
-    return knn_checks(backbone, catalog, split, attributes, size, device, k, temperature, photos_per_product,
-                      preprocess)[0]
-
-
 def knn_checks(
     backbone: Any,
     catalog: Any,
@@ -106,9 +83,16 @@ def knn_checks(
     preprocess: Callable[..., np.ndarray] | None = None,
     by: str | None = None,
 ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, dict[str, float]]]]:
-    """:func:`knn_check`'s report, and with ``by`` (a column, e.g. ``category``) the same report per value
-    of that column, embedding once: a category's test photos vote among that category's training photos
-    only, as if its catalogue stood alone (so a mixed run compares with per-type runs)."""
+    """Per attribute: k-NN accuracy of ``split.test``'s photos against ``split.train``'s, the chance
+    level (:func:`~skill_train.eval.metrics.chance_level`) and the class and row counts; and with ``by``
+    (a column, e.g. ``category``) the same report per value of that column, embedding once: a
+    category's test photos vote among that category's training photos only, as if its catalogue
+    stood alone (so a mixed run compares with per-type runs).
+
+    Up to ``photos_per_product`` photos of each product are embedded whole
+    (:func:`~skill_train.eval.embed.embed_catalog`, after ``preprocess``, e.g. the policy's H).
+    Rows whose product lacks the attribute are left out of that attribute.
+    """
     from skill_train.eval.embed import embed_catalog
 
     def embed(indices: Sequence[int]) -> Any:

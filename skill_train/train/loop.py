@@ -28,7 +28,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from skill_aug.errors import SkillAugError, first_line
 from skill_train.eval.embed import Preprocess
-from skill_train.eval.knn import knn_check, knn_checks
+from skill_train.eval.knn import knn_checks
 from skill_train.methods import Method
 from skill_train.models.param_groups import parameter_groups
 from skill_train.run.checkpoint import (
@@ -356,7 +356,7 @@ def _learning_check(method: Method, data: TrainData, cfg: TrainConfig, ctx: Dist
     and without checks, or resumed across one, trains identically.
     """
     with torch.random.fork_rng(devices=[ctx.device] if ctx.device.type == "cuda" else []):
-        scores = knn_check(method.embedding_backbone(), data.catalog, data.split, **_knn_args(cfg, data, ctx))
+        scores, _ = knn_checks(method.embedding_backbone(), data.catalog, data.split, **_knn_args(cfg, data, ctx))
     return {name: block["accuracy"] for name, block in scores.items()}
 
 
