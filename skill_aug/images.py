@@ -105,6 +105,9 @@ def read_image(
                 f"{max_pixels} (a possible decompression bomb; raise max_pixels to read it)"
             )
         _check_aspect(where, width, height, max_side, min_side)
+        if decode_size is not None and max_side is not None and min(width, height) > decode_size:
+            # a long, narrow photo keeps the shorter side the caller needs, whatever max_side says
+            max_side = max(max_side, math.ceil(decode_size * max(width, height) / min(width, height)))
         scale = _decode_scale(width, height, max_side, decode_size)
         if scale < 1:
             # JPEG decodes at 1/2, 1/4 or 1/8 scale for almost nothing; never below target.

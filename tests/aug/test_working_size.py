@@ -187,3 +187,11 @@ def test_jpeg_decoding_stops_at_the_scale_the_working_size_needs(tmp_path: Path)
     assert read_image(path, max_side=None, decode_size=150).shape == (192, 256, 3)   # 1/8
     assert read_image(path, decode_size=496).shape == (768, 1024, 3)                 # max_side 1024 also met
 
+
+
+def test_a_long_narrow_photo_keeps_the_shorter_side_the_working_size_needs(tmp_path: Path):
+    runner = np.random.default_rng(1).integers(0, 255, (1000, 3000, 3), dtype=np.uint8)  # a rug runner, 3:1
+    path = tmp_path / "runner.jpg"
+    cv2.imwrite(str(path), runner)
+    assert read_image(path).shape == (341, 1024, 3)                   # the 1024 px cap alone: too narrow
+    assert read_image(path, decode_size=496).shape == (496, 1488, 3)  # the shorter side stays at 496
