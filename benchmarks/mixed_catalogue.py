@@ -85,7 +85,9 @@ def main() -> None:
         runs[name] = run
     for category in TYPES:
         folder = type_catalogue(mixed, out / f"only-{category}", category, train_ids)
-        n_train = sum(1 for _ in folder.iterdir() if _.is_dir())
+        # the run holds out its own share for its end-of-run k-NN: count the products it trains on
+        own = Catalog.open(folder)
+        n_train = len(product_split(own.products, cfg.eval_holdout, args.seed).train)
         epochs = -(-mixed_steps // max(n_train // cfg.batch_size, 1))  # ceil: at least the mixed run's steps
         run = out / f"skill-{category}"
         if not (run / "summary.json").exists():
