@@ -33,6 +33,7 @@ __all__ = [
     "IMAGE_EXTENSIONS",
     "is_image_name",
     "read_image",
+    "grow_to_shorter_side",
     "shrink_to_shorter_side",
 ]
 
@@ -264,3 +265,13 @@ def shrink_to_shorter_side(image: np.ndarray, side: int) -> np.ndarray:
     if min(size) < side:  # rounding must not take the shorter side below the promise
         size = (side, size[1]) if width == shorter else (size[0], side)
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def grow_to_shorter_side(image: np.ndarray, side: int) -> np.ndarray:
+    """``image`` scaled up (cubic) so its shorter side is ``side`` px; larger ones as they are."""
+    height, width = image.shape[:2]
+    if min(height, width) >= side:
+        return image
+    scale = side / min(height, width)
+    size = (max(side, round(width * scale)), max(side, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)

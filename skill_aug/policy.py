@@ -25,7 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 import yaml
 
-from skill_aug.images import shrink_to_shorter_side
+from skill_aug.images import DEFAULT_MIN_SIDE, grow_to_shorter_side, shrink_to_shorter_side
 from skill_aug.plugins import Registry, get_registry, make_op
 from skill_aug.spec import GlobalSpace, OpSpec, ViewGroup
 from skill_aug.policy_document import (
@@ -156,7 +156,12 @@ class Policy:
     # -- applying ----------------------------------------------------------------------
     def preprocess(self, image: np.ndarray, seed: int = 0) -> np.ndarray:
         """H applied to one source photo, scaled down to the working size (never up)."""
-        return shrink_to_shorter_side(self._preprocess(_check_image(image), seed), self.working_size)
+        done = self._preprocess(_check_image(image), seed)
+        if min(done.shape[:2]) < DEFAULT_MIN_SIDE:
+            # H cropped to a speck (a near-empty photo): A_i gets no less than a photo read_image returns,
+            # since ops with a grid (GridDistortion) divide by the side
+            return grow_to_shorter_side(done, DEFAULT_MIN_SIDE)
+        return shrink_to_shorter_side(done, self.working_size)
 
     def __call__(
         self, images: Sequence[np.ndarray], rng: np.random.Generator | int | None = None,

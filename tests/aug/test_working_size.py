@@ -195,3 +195,17 @@ def test_a_long_narrow_photo_keeps_the_shorter_side_the_working_size_needs(tmp_p
     cv2.imwrite(str(path), runner)
     assert read_image(path).shape == (341, 1024, 3)                   # the 1024 px cap alone: too narrow
     assert read_image(path, decode_size=496).shape == (496, 1488, 3)  # the shorter side stays at 496
+
+
+def test_h_that_crops_to_a_speck_still_hands_a_i_a_workable_image(registry):
+    # A near-empty photo: ForegroundCrop finds a 6 px "product"; GridDistortion would divide by
+    # zero on a side below its grid's 5 steps. A_i gets at least read_image's 32 px instead.
+    photo = np.full((400, 300, 3), 240, np.uint8)
+    photo[200:206, 150:156] = (30, 30, 30)
+    policy = resolve({
+        "preprocess": [{"ForegroundCrop": {"threshold": 25, "margin": 0.0, "min_area": 0.0, "p": 1.0}}],
+        "local_set": [{"SeenByLocalSet": {"p": 1.0}}, {"GridDistortion": {"num_steps": 5, "p": 1.0}}],
+    }, registry)
+    views = policy([photo], rng=0)
+    assert min(SEEN["A_i"][0]) == 32
+    assert all(v.shape == (224, 224, 3) for v in views.global_views)
