@@ -23,6 +23,9 @@ Region = Literal[
     "lower_right",
 ]
 
+#: The smallest side (px) of a region, however thin the product box (the whole image if smaller).
+MIN_REGION_SIDE = 16
+
 # Where each region's window sits inside the product box: (x, y), 0 = left/top, 1 = right/bottom.
 REGION_ANCHORS: dict[str, tuple[float, float]] = {
     "top": (0.5, 0.0),
@@ -105,8 +108,9 @@ class RegionCrop(BaseCrop):
         shift_x = self.py_random.uniform(-self.jitter, self.jitter)
         shift_y = self.py_random.uniform(-self.jitter, self.jitter)
 
-        crop_w = min(width, max(1, round(side * box_w)))
-        crop_h = min(height, max(1, round(side * box_h)))
+        # a sliver of a thin product box holds no design, and grid ops after it divide by its side
+        crop_w = min(width, max(MIN_REGION_SIDE, round(side * box_w)))
+        crop_h = min(height, max(MIN_REGION_SIDE, round(side * box_h)))
         anchor_x, anchor_y = REGION_ANCHORS[region]
         x_min = round(box_x + anchor_x * (box_w - crop_w) + shift_x * box_w)
         y_min = round(box_y + anchor_y * (box_h - crop_h) + shift_y * box_h)

@@ -349,3 +349,16 @@ def test_fold_count_matches_the_drawn_parameter():
         assert math.isclose(profile.mean(), 200 * (1 - 0.15), abs_tol=1.5), folds
         spectrum = np.abs(np.fft.rfft(profile - profile.mean()))
         assert int(np.argmax(spectrum)) == folds
+
+
+def test_region_crop_of_a_thin_product_is_never_a_sliver():
+    from skill_aug.ops import RegionCrop
+    from skill_aug.ops.region_crop import MIN_REGION_SIDE
+
+    image = np.full((120, 120, 3), 240, np.uint8)
+    image[60:63, 20:100] = (30, 60, 120)  # a product 80 x 3 px
+    op = RegionCrop(regions=("top",), size_range=(0.35, 0.35), jitter=0.0, reference="product", threshold=25, p=1.0)
+    for seed in range(3):
+        op.set_random_seed(seed)
+        out = op(image=image)["image"]
+        assert min(out.shape[:2]) == MIN_REGION_SIDE
