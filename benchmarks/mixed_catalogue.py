@@ -37,6 +37,14 @@ def skill(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "skill_train", *args], check=True)
 
 
+def finished(run: Path) -> bool:
+    """Whether ``run`` trained to the end (summary.json is also written with every checkpoint)."""
+    try:
+        return json.loads((run / "summary.json").read_text()).get("status") == "finished"
+    except (OSError, ValueError):
+        return False
+
+
 def type_catalogue(mixed: Path, out: Path, category: str, keep: set[str]) -> Path:
     """A folder catalogue of the ``keep`` products of ``category`` (symlinks to the mixed one's folders)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -80,7 +88,7 @@ def main() -> None:
     common = ["--seed", str(args.seed), "--preset", "cpu"]
     for name, extra in (("skill (mixed)", []), ("dino (mixed)", ["--policy", str(ROOT / "policies" / "dino.yaml")])):
         run = out / name.split()[0]
-        if not (run / "summary.json").exists():
+        if not finished(run):
             skill("train", "--data", str(mixed), "--out", str(run), *common, *extra)
         runs[name] = run
     for category in TYPES:
@@ -90,7 +98,7 @@ def main() -> None:
         n_train = len(product_split(own.products, cfg.eval_holdout, args.seed).train)
         epochs = -(-mixed_steps // max(n_train // cfg.batch_size, 1))  # ceil: at least the mixed run's steps
         run = out / f"skill-{category}"
-        if not (run / "summary.json").exists():
+        if not finished(run):
             # every product of the folder trains: the held-out products are not in it
             skill("train", "--data", str(folder), "--out", str(run), "--epochs", str(epochs), "--eval-every", "0",
                   *common)
