@@ -69,7 +69,7 @@ def deterministic_preprocess(policy: Any) -> str | None:
     """
     registry = policy.registry
     for op in policy.spec.preprocess:
-        if op.params.get("p") != 1.0 and op.params.get("p") != 1:
+        if op.params.get("p") != 1:
             return f"{op.name} applies with p = {op.params.get('p')} (only p = 1 gives the same H(x) every epoch)"
         cls = registry.op_class(op.name)
         if not (getattr(cls, "draws_nothing", False) is True or op.name in DETERMINISTIC_ALBUMENTATIONS):

@@ -75,8 +75,9 @@ class ProductDataset(Dataset):
         self.catalog = catalog
         self.policies = policies
         self.seed = int(seed)
-        # H(x) stored once (`skill data prepare`), by preparation key: read instead of photo + H
-        self.prepared = dict(prepared or {})
+        # H(x) stored once (`skill data prepare`): each policy's store, looked up once here, not per item
+        self.prepared = {name: prepared.get(preparation_key(policy))
+                         for name, policy in policies.policies.items()} if prepared else {}
         # Created before workers fork or spawn, so they all read the value the main process sets.
         self._epoch = multiprocessing.RawValue("q", 0)
         self._warned_replacement = False
@@ -143,7 +144,7 @@ class ProductDataset(Dataset):
         store when that holds it unchanged, else decoded no larger than the working size needs."""
         policy = self.policies.for_index(candidate)
         decode_size = getattr(policy, "working_size", None)
-        store = self.prepared.get(preparation_key(policy)) if self.prepared else None
+        store = self.prepared.get(self.policies.name_of(candidate))
         if store is None:
             read = self.catalog.read_photos(candidate, order, limit=2, decode_size=decode_size)
             return read.images, [False] * len(read.images), read.unreadable
