@@ -3,7 +3,8 @@
     python benchmarks/ops_speed.py                     # at the working sizes: 166 (CPU preset), 496 (paper)
     python benchmarks/ops_speed.py --sizes 224 --json ops_speed.json
 
-Rows ``op:<Name>`` time one custom op applied every call (p forced to 1); rows
+Rows ``op:<Name>`` time one custom op applied every call (p forced to 1), and
+albumentations' ``Illumination`` beside ``FastIllumination`` in each mode; rows
 ``<type>:<Name>`` time each op of a product type's local set with its own arguments, applied
 every call (p forced to 1); rows ``local:<type>`` time the whole local set A_i as registered
 (each op with its own p) on an already preprocessed (H) square photo — what each source
@@ -70,6 +71,10 @@ def main() -> None:
             op = cls(p=1.0)
             image = cv2.resize(photo, (size, size)) if cls.__name__ == "FoldShading" else photo
             rows.setdefault(f"op:{cls.__name__}", {})[str(size)] = ms_per_call(A.Compose([op], seed=0), image)
+        for mode in ("linear", "corner", "gaussian"):  # FastIllumination beside the op it replaces
+            for cls in (A.Illumination, registry.op_class("FastIllumination")):
+                rows.setdefault(f"op:{cls.__name__}({mode})", {})[str(size)] = ms_per_call(
+                    A.Compose([cls(mode=mode, p=1.0)], seed=0), photo)
         for name, product_type in sorted(registry.product_types.items()):
             preprocess = A.Compose([build(registry, s) for s in product_type.preprocess], seed=0)
             square = preprocess(image=photo)["image"]

@@ -8,7 +8,7 @@ Local set A_curtains, and why each op is in it:
 - ``RegionCrop`` of the centre, top and bottom: close views of the pattern itself, of the
   header (rings, tabs, pleats) and of the hem.
 - ``Perspective``: curtains are shot in rooms, at an angle to the window.
-- ``Illumination`` (gaussian): a window behind or beside the curtain lights it unevenly.
+- ``FastIllumination`` (gaussian): a window behind or beside the curtain lights it unevenly.
 
 No colour op (the global space handles colour). Preprocessing H crops to the curtain on
 its background and pads it to a square with the background colour.
@@ -34,7 +34,7 @@ LOCAL_SET = (
     ),
     OpSpec("Perspective", {"scale": (0.02, 0.06), **replicate_border(), "p": 0.3}),
     OpSpec(
-        "Illumination",
+        "FastIllumination",
         {"mode": "gaussian", "intensity_range": (0.05, 0.2), "sigma_range": (0.3, 1.0), "p": 0.3},
     ),
 )

@@ -4,7 +4,7 @@ Local set A_furniture, and why each op is in it:
 
 - ``Perspective`` (strong): a sofa or a chair is shot from the front, from three quarters,
   from above; the design is the same object from every one of those viewpoints.
-- ``Illumination``: studio and room lighting fall off across a large object; a lighting
+- ``FastIllumination``: studio and room lighting fall off across a large object; a lighting
   gradient must not change the embedding of the design.
 - ``RegionCrop`` of the centre, top and bottom: views of the upholstery pattern, the
   backrest and the legs / base, the details that tell subcategories and styles apart.
@@ -23,7 +23,7 @@ from skill_aug.ops import catalogue_preprocessing, replicate_border
 
 LOCAL_SET = (
     OpSpec("Perspective", {"scale": (0.03, 0.1), **replicate_border(), "p": 0.5}),
-    OpSpec("Illumination", {"intensity_range": (0.05, 0.2), "p": 0.3}),
+    OpSpec("FastIllumination", {"intensity_range": (0.05, 0.2), "p": 0.3}),
     OpSpec(
         "RegionCrop",
         {

@@ -5,7 +5,7 @@ Local set A_wall-art, and why each op is in it:
 - ``RandomRotate90``: the same print is sold in portrait and landscape and abstract art
   hangs either way; the paper asks for embeddings agnostic to orientation.
 - ``Perspective`` (strong): listings show the piece hanging on a wall, seen at an angle.
-- ``Illumination`` (corner): gallery spots and glass glare light one corner more than
+- ``FastIllumination`` (corner): gallery spots and glass glare light one corner more than
   another.
 - ``RegionCrop`` of the centre and the four corners: close views of the motif, its brush
   or print texture, and the frame / mat at the corners.
@@ -24,7 +24,7 @@ from skill_aug.ops import catalogue_preprocessing, replicate_border
 LOCAL_SET = (
     OpSpec("RandomRotate90", {"p": 0.5}),
     OpSpec("Perspective", {"scale": (0.03, 0.1), **replicate_border(), "p": 0.4}),
-    OpSpec("Illumination", {"mode": "corner", "intensity_range": (0.05, 0.2), "p": 0.3}),
+    OpSpec("FastIllumination", {"mode": "corner", "intensity_range": (0.05, 0.2), "p": 0.3}),
     OpSpec(
         "RegionCrop",
         {

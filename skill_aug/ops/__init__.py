@@ -7,6 +7,7 @@ pipelines name them ``skill_aug.ops.<ClassName>``. Policies name them by class n
 - :class:`PadToSquare`: pad to a square with the background colour (preprocessing H).
 - :class:`RegionCrop`: crop a named region of the product (neckline, hem, sleeve, toe, ...).
 - :class:`FoldShading`: vertical fold shading and pattern squeeze, as on a curtain.
+- :class:`FastIllumination`: albumentations' ``Illumination``, its gain computed on a small grid.
 
 Choices every catalogue product type makes the same way (:mod:`skill_aug.ops.common`):
 :func:`catalogue_preprocessing` (H: ForegroundCrop then PadToSquare) and
@@ -14,17 +15,19 @@ Choices every catalogue product type makes the same way (:mod:`skill_aug.ops.com
 """
 
 from skill_aug.ops.common import catalogue_preprocessing, replicate_border
+from skill_aug.ops.fast_illumination import FastIllumination
 from skill_aug.ops.fold_shading import FoldShading
 from skill_aug.ops.foreground_crop import ForegroundCrop
 from skill_aug.ops.pad_to_square import PadToSquare
 from skill_aug.ops.region_crop import REGION_ANCHORS, RegionCrop
 
 #: Every op this package defines, in the order ``skill-aug ops`` lists them.
-CUSTOM_OPS = (ForegroundCrop, PadToSquare, RegionCrop, FoldShading)
+CUSTOM_OPS = (ForegroundCrop, PadToSquare, RegionCrop, FoldShading, FastIllumination)
 
 __all__ = [
     "CUSTOM_OPS",
     "REGION_ANCHORS",
+    "FastIllumination",
     "FoldShading",
     "ForegroundCrop",
     "PadToSquare",

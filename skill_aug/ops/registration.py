@@ -13,6 +13,6 @@ from skill_aug.ops import CUSTOM_OPS
 
 @hookimpl
 def register_ops(register: Callable[[type], None]) -> None:
-    """Register ForegroundCrop, PadToSquare, RegionCrop and FoldShading."""
+    """Register ForegroundCrop, PadToSquare, RegionCrop, FoldShading and FastIllumination."""
     for op in CUSTOM_OPS:
         register(op)

@@ -12,7 +12,7 @@ import pluggy
 import pytest
 
 from skill_aug import hookspecs
-from skill_aug.ops import CUSTOM_OPS, FoldShading, ForegroundCrop, PadToSquare, RegionCrop
+from skill_aug.ops import CUSTOM_OPS, FastIllumination, FoldShading, ForegroundCrop, PadToSquare, RegionCrop
 from skill_aug.ops.background import background_color, product_box
 from skill_aug.ops.registration import register_ops
 
@@ -232,6 +232,7 @@ def all_ops() -> list[A.BasicTransform]:
         PadToSquare(fill="border", fill_mask=0, p=1.0),
         RegionCrop(regions=("top", "bottom"), size_range=(0.3, 0.5), jitter=0.05, reference="product", threshold=20, p=0.9),
         FoldShading(folds_range=(2, 6), depth_range=(0.1, 0.3), warp_range=(0.0, 0.1), p=0.8),
+        FastIllumination(mode="corner", intensity_range=(0.05, 0.2), p=0.8),
     ]
 
 
@@ -279,6 +280,8 @@ def test_every_init_argument_is_stored_and_p_is_explicit():
         (FoldShading, {"depth_range": (0.5, 1.5)}),
         (FoldShading, {"warp_range": (0.0, 0.3)}),
         (FoldShading, {"folds_range": (6, 3)}),
+        (FastIllumination, {"mode": "radial"}),
+        (FastIllumination, {"intensity_range": (0.3, 0.1)}),
     ],
 )
 def test_bad_params_raise_value_error(cls, kwargs):
@@ -332,7 +335,7 @@ def test_register_ops_hook_registers_every_custom_op():
     registered: list[type] = []
     pm.hook.register_ops(register=registered.append)
     assert registered == list(CUSTOM_OPS)
-    assert {cls.__name__ for cls in registered} == {"ForegroundCrop", "PadToSquare", "RegionCrop", "FoldShading"}
+    assert {cls.__name__ for cls in registered} == {"ForegroundCrop", "PadToSquare", "RegionCrop", "FoldShading", "FastIllumination"}
     assert all(issubclass(cls, A.BasicTransform) for cls in registered)
     assert register_ops is registration.register_ops
 
