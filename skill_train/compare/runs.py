@@ -204,7 +204,7 @@ def compare(
     from skill_train.compare.figures import learning_curves, write_figures
     from skill_train.compare.seeds import seed_run_dir
     from skill_train.compare.report import seeded_markdown
-    from skill_train.compare.seeds import claim_differences, metrics_of, row_figures
+    from skill_train.compare.seeds import claim_differences, metrics_of, retrieval_agreement, row_figures
     from skill_train.run.config import TrainConfig
 
     out = Path(out)
@@ -250,6 +250,7 @@ def compare(
             "metrics": {m.key: {"group": m.group, "label": m.label, "unit": m.unit} for m in metrics},
             "rows": results,
             "differences": claim_differences(results, metrics),
+            "retrieval_agreement": retrieval_agreement(results, metrics),
             "figures_seed": seeds[0],
         }
         labelled = [(r["label"], r["runs"][0]["eval"]) for r in results]

@@ -1,5 +1,6 @@
 """A comparison over several seeds: which seeds, where each (row, seed) run lives, and the figures
-summed up over seeds (mean ± sd per row, paired differences for the paper's claims).
+summed up over seeds (mean ± sd per row, paired differences for the paper's claims, and how
+well label-free retrieval ranks the rows against the attributes).
 
     >>> parse_seeds("3"), parse_seeds("0,1,2"), seed_run_dir(Path("runs/compare-dress"), "skill", 1)
     ([0, 1, 2], [0, 1, 2], PosixPath('runs/compare-dress/skill/seed-1'))
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from skill_train.compare.stats import paired_difference, spread
+from skill_train.compare.stats import paired_difference, rank_agreement, spread
 from skill_train.eval.errors import EvaluationError
 from skill_train.eval.report import PROBE_LABELS, metric_keys, metric_label
 
@@ -124,4 +125,24 @@ def claim_differences(rows: Sequence[dict], metrics: Sequence[Metric]) -> list[d
                    for m in metrics}
         out.append({"a": a, "b": b, "label": f"{by_name[a]['label']} − {by_name[b]['label']}", "seeds": seeds,
                     "metrics": figures})
+    return out
+
+
+def retrieval_agreement(rows: Sequence[dict], metrics: Sequence[Metric]) -> list[dict[str, Any]]:
+    """How well label-free product retrieval ranks the rows: for each retrieval figure and each
+    attribute's k-NN and linear accuracy, Spearman's rho between the rows' means over seeds.
+
+    This is what tells a user with an unlabelled catalogue whether retrieval can stand in for
+    attribute accuracy when choosing between policies.
+    """
+    retrieval = [m for m in metrics if m.group == "retrieval"]
+    attributes = [m for m in metrics if m.path[0] == "attributes" and m.path[2] in ("knn", "linear")
+                  and m.path[3] == "accuracy"]
+    out = []
+    for r in retrieval:
+        for a in attributes:
+            agreement = rank_agreement([row["over_seeds"][r.key]["mean"] for row in rows],
+                                       [row["over_seeds"][a.key]["mean"] for row in rows])
+            out.append({"retrieval": r.key, "attribute": a.key,
+                        "label": f"{r.label} vs {a.group} {a.label}", **agreement.to_json()})
     return out

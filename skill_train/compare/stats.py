@@ -2,6 +2,7 @@
 
     >>> spread([0.30, 0.34, 0.38])                                  # mean 0.34, sd 0.04, n 3
     >>> paired_difference([0.40, 0.42, 0.47], [0.30, 0.34, 0.38])   # mean 0.09 of (0.10, 0.08, 0.09)
+    >>> rank_agreement([0.1, 0.3, 0.2], [0.5, 0.9, 0.6])            # Spearman rho 1.0 over 3 rows
 
 A paired difference is the mean of the per-seed differences ``a_i − b_i`` with the interval
 ``mean ± t(1 − α/2, n − 1) · sd / √n``; with one seed there is no interval (``low``/``high``
@@ -78,3 +79,31 @@ def paired_difference(a: Sequence[float | None], b: Sequence[float | None],
         return PairedDifference(mean, None, None, 1, confidence)
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * float(diffs.std(ddof=1)) / math.sqrt(n)
     return PairedDifference(mean, mean - half, mean + half, n, confidence)
+
+
+@dataclass(frozen=True)
+class RankAgreement:
+    """Spearman's rank correlation ``rho`` between two figures over ``n`` rows (None below three)."""
+
+    rho: float | None
+    n: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields as plain values."""
+        return asdict(self)
+
+
+def rank_agreement(a: Sequence[float | None], b: Sequence[float | None]) -> RankAgreement:
+    """How alike two figures rank the same rows: Spearman's rho over the rows where both are present.
+
+    Below three rows, or where one figure does not vary, there is no ranking to compare (None).
+    """
+    from scipy import stats
+
+    if len(a) != len(b):
+        raise ValueError(f"rank agreement needs one value per row on both sides, got {len(a)} and {len(b)}")
+    pairs = [(x, y) for x, y in zip(a, b) if _present(x) and _present(y)]
+    if len(pairs) < 3 or len({x for x, _ in pairs}) < 2 or len({y for _, y in pairs}) < 2:
+        return RankAgreement(None, len(pairs))
+    rho = stats.spearmanr([x for x, _ in pairs], [y for _, y in pairs]).statistic
+    return RankAgreement(float(rho), len(pairs))

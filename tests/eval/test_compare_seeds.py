@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 from skill_aug.synth import write_catalog
 from skill_train.cli import eval as cli_eval
 from skill_train.compare import runs as compare_runs
-from skill_train.compare.report import difference, mean_sd
+from skill_train.compare.report import difference, mean_sd, seeded_markdown
 from skill_train.compare.rows import RowSpec, standard_rows
 from skill_train.compare.runs import compare
-from skill_train.compare.seeds import claim_differences, metrics_of, parse_seeds
-from skill_train.compare.stats import paired_difference, spread
+from skill_train.compare.seeds import claim_differences, metrics_of, parse_seeds, retrieval_agreement, row_figures
+from skill_train.compare.stats import paired_difference, rank_agreement, spread
 from skill_train.eval.errors import EvaluationError
 
 from test_compare_search import TINY
@@ -130,6 +130,7 @@ def test_two_seeds_make_two_run_folders_per_row_and_a_mean_sd_report(seeded):
     md = (out / "comparison.md").read_text()
     assert "| SkiLL | 42.50 ± 3.54 |" in md and "| SkiLL − DINO | +11.50 [" in md
     assert "R@1" in md and "H(C\\|K)/H(C)" in md
+    assert [e["rho"] for e in saved["retrieval_agreement"]] == [None, None, None, None]  # two rows rank nothing
     assert (out / "color_entropy.png").is_file() and (out / "map.png").is_file()
 
 
@@ -167,6 +168,38 @@ def test_claim_pairs_are_those_whose_rows_are_present():
     (diff,) = claim_differences(rows, metrics)
     assert (diff["a"], diff["b"]) == ("skill", "skill-no-local")
     assert diff["metrics"]["attributes/pattern/linear/accuracy"]["mean"] == pytest.approx(0.15)
+
+
+def test_rank_agreement_is_spearmans_rho_over_the_rows_with_both_figures():
+    # one swapped neighbour among four: rho = 1 − 6·Σd² / (n(n² − 1)) = 1 − 6·2 / 60
+    assert rank_agreement([0.1, 0.2, 0.3, 0.4], [1.0, 3.0, 2.0, 4.0]).rho == pytest.approx(0.8)
+    assert rank_agreement([0.1, 0.2, 0.3], [0.9, 0.5, 0.1]).rho == pytest.approx(-1.0)
+    # a missing figure drops its row; fewer than three rows, or a constant figure, rank nothing
+    assert rank_agreement([0.1, None, 0.2, 0.3], [0.2, 0.9, 0.3, 0.4]) == rank_agreement([0.1, 0.2, 0.3], [0.2, 0.3, 0.4])
+    assert rank_agreement([0.1, 0.2], [0.3, 0.4]).rho is None
+    assert rank_agreement([0.1, 0.2, 0.3], [0.5, 0.5, 0.5]).rho is None
+
+
+def test_retrieval_agreement_ranks_rows_by_their_means_and_is_reported():
+    def row(name, pairs):  # (pattern k-NN, R@1) per seed
+        return {"name": name, "label": name.upper(), "runs": [
+            {"seed": s, "eval": {"settings": {"probes": [], "precisions": []},
+                                 "attributes": {"pattern": {"knn": {"accuracy": knn}}}, "retrieval": {"r@1": r1}}}
+            for s, (knn, r1) in enumerate(pairs)]}
+
+    # retrieval orders the rows as pattern does except the last two, whose means swap
+    rows = [row("a", [(0.1, 0.2), (0.2, 0.3)]), row("b", [(0.3, 0.4), (0.3, 0.4)]),
+            row("c", [(0.5, 0.7), (0.5, 0.6)]), row("d", [(0.6, 0.5), (0.7, 0.5)])]
+    metrics = metrics_of([run["eval"] for r in rows for run in r["runs"]])
+    for r in rows:
+        r["over_seeds"] = row_figures(r["runs"], metrics)
+    (entry,) = retrieval_agreement(rows, metrics)
+    assert (entry["retrieval"], entry["attribute"]) == ("retrieval/r@1", "attributes/pattern/knn/accuracy")
+    assert entry["rho"] == pytest.approx(0.8) and entry["n"] == 4
+    report = {"seeds": [0, 1], "figures_seed": 0, "rows": rows, "differences": [],
+              "metrics": {m.key: {"group": m.group, "label": m.label, "unit": m.unit} for m in metrics},
+              "retrieval_agreement": [entry]}
+    assert "| R@1 vs pattern k-NN Acc | +0.80 | 4 |" in seeded_markdown(report)
 
 
 def test_seeds_on_the_command_line_are_checked_before_anything_runs(tmp_path):
