@@ -108,8 +108,9 @@ class Policy:
         """(A_i, when drawn per view,) then G's crop to the group's size, then G's ops for view ``index``."""
         import albumentations as A
 
-        crop = A.RandomResizedCrop(size=(group.size, group.size), scale=group.scale,
-                                   ratio=group.ratio, p=1.0)
+        from skill_aug.ops import AntialiasedResizedCrop
+
+        crop = AntialiasedResizedCrop(size=(group.size, group.size), scale=group.scale, ratio=group.ratio, p=1.0)
         local = [] if self._per_photo else [A.Compose(_build_ops(self.spec.local_set, self._registry), p=1.0)]
         return A.Compose([*local, crop, *_build_ops(group.ops_for_view(index), self._registry)])
 

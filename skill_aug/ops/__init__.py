@@ -7,13 +7,17 @@ pipelines name them ``skill_aug.ops.<ClassName>``. Policies name them by class n
 - :class:`PadToSquare`: pad to a square with the background colour (preprocessing H).
 - :class:`RegionCrop`: crop a named region of the product (neckline, hem, sleeve, toe, ...).
 - :class:`FoldShading`: vertical fold shading and pattern squeeze, as on a curtain.
-- :class:`FastIllumination`: albumentations' ``Illumination``, its gain computed on a small grid.
+- :class:`FastIllumination`: albumentations' ``Illumination``, its gain built from one row and one column.
+
+Not for policies to name: :class:`AntialiasedResizedCrop`, the crop every view of the global
+space G starts with (a policy sets its size, scale and ratio).
 
 Choices every catalogue product type makes the same way (:mod:`skill_aug.ops.common`):
 :func:`catalogue_preprocessing` (H: ForegroundCrop then PadToSquare) and
 :func:`replicate_border` (geometric ops fill with the background, not black).
 """
 
+from skill_aug.ops.antialiased_crop import AntialiasedResizedCrop
 from skill_aug.ops.common import catalogue_preprocessing, replicate_border
 from skill_aug.ops.fast_illumination import FastIllumination
 from skill_aug.ops.fold_shading import FoldShading
@@ -25,6 +29,7 @@ from skill_aug.ops.region_crop import REGION_ANCHORS, RegionCrop
 CUSTOM_OPS = (ForegroundCrop, PadToSquare, RegionCrop, FoldShading, FastIllumination)
 
 __all__ = [
+    "AntialiasedResizedCrop",
     "CUSTOM_OPS",
     "REGION_ANCHORS",
     "FastIllumination",
