@@ -41,8 +41,9 @@ __all__ = [
 
 #: Folder name of the cache beside a folder catalogue's products (hidden: never a product).
 PREPARED_FOLDER = ".skill-prepared"
-#: Version of the stored layout; part of the key, so a new layout never reads an old one.
-FORMAT = 1
+#: Version of the stored images (layout and how they are scaled to the working size); part of the
+#: key, so a new version never reads an old one. 2: the whole-factor box + bilinear shrink.
+FORMAT = 2
 #: JPEG quality of the stored images: the difference to H(x) stays at resampling-noise level.
 JPEG_QUALITY = 95
 MANIFEST = "manifest.json"
