@@ -42,6 +42,54 @@ def _policy_from(policy: Optional[str], task: Optional[str]):
     raise SkillAugError("give a policy file (e.g. policies/dress.yaml) or --task NAME")
 
 
+def _catalogue_record(path: str) -> Any:
+    """The per-category policies a mixed run recorded in ``path`` and the record itself, or None
+    for a plain policy file."""
+    import yaml
+
+    from skill_aug.catalog_policies import CatalogPolicies
+
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None  # load_policy reports the file's problem with its line
+    if not (isinstance(document, dict) and "policies" in document and "categories" in document):
+        return None
+    try:
+        return CatalogPolicies.from_document(document), document
+    except SkillAugError as err:
+        raise SkillAugError(f"{path}: {err}") from None
+
+
+def _policy_tree(pol: Any) -> Tree:
+    """One resolved policy as a tree: H, the working size, A_i and G, each with where it came from."""
+    doc = pol.to_document()
+    tree = Tree(f"[bold]{pol.spec.name}[/] (task: {pol.task or 'none'})")
+    sources = pol.sources
+
+    def add_ops(node: Tree, ops: list[dict]) -> None:
+        if not ops:
+            node.add("[dim](no ops)[/]")
+        for op in ops:
+            (name, params), = op.items()
+            node.add(f"[cyan]{name}[/] " + ", ".join(f"{k}={v}" for k, v in params.items()))
+
+    add_ops(tree.add(f"preprocess H  [dim]from {sources.get('preprocess', '?')}[/]"), doc["preprocess"])
+    tree.add(f"working size: {doc['working_size']} px shorter side after H  "
+             f"[dim]{sources.get('working_size', '?')}[/]")
+    draws = doc["local_set_draws"].replace("_", " ")
+    add_ops(tree.add(f"local set A_i, drawn {draws}  [dim]from {sources.get('local_set', '?')}[/]"),
+            doc["local_set"])
+    space = tree.add(f"global space G  [dim]from {sources.get('global_space', '?')}[/]")
+    for key, label in (("high_res", "G_h"), ("low_res", "G_l")):
+        g = doc["global_space"][key]
+        node = space.add(f"{label}: {g['count']} × {g['size']} px, crop scale {g['scale']}, ratio {g['ratio']}")
+        add_ops(node, g["ops"])
+        for i, extra in enumerate(g["per_view"]):
+            add_ops(node.add(f"view {i + 1} only"), extra)
+    return tree
+
+
 def _read_photos(paths: list[Path]) -> list:
     from skill_aug.images import read_image
 
@@ -178,40 +226,53 @@ def build_app() -> typer.Typer:
 
     @app.command()
     def show(
-        policy: Optional[str] = typer.Argument(None, help="Policy YAML file (or use --task)."),
+        policy: Optional[str] = typer.Argument(None, help="Policy YAML file, or a run's policy.yaml (or use --task)."),
         task: Optional[str] = typer.Option(None, help="An installed product type's default policy."),
+        category: Optional[str] = typer.Option(
+            None, help="With a mixed catalogue's policy.yaml (a run's): only this category's policy."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a tree."),
     ) -> None:
-        """The fully resolved policy: every op with every parameter, and where each part came from."""
-        pol = _policy_from(policy, task)
-        doc = pol.to_document()
-        if as_json:
-            typer.echo(json.dumps({"policy": doc, "sources": pol.sources}, indent=2))
+        """The fully resolved policy: every op with every parameter, and where each part came from.
+
+        A mixed run's ``policy.yaml`` (one policy per product type) shows every type's policy,
+        after the categories it serves, or one category's with ``--category``.
+        """
+        found = _catalogue_record(policy) if policy and not task else None
+        if found is None:
+            if category is not None:
+                raise SkillAugError("--category needs a mixed catalogue's policy.yaml (a run's), "
+                                    "which records a policy per category")
+            pol = _policy_from(policy, task)
+            if as_json:
+                typer.echo(json.dumps({"policy": pol.to_document(), "sources": pol.sources}, indent=2))
+                return
+            _console().print(_policy_tree(pol))
             return
-        tree = Tree(f"[bold]{pol.spec.name}[/] (task: {pol.task or 'none'})")
-        sources = pol.sources
-
-        def add_ops(node: Tree, ops: list[dict]) -> None:
-            if not ops:
-                node.add("[dim](no ops)[/]")
-            for op in ops:
-                (name, params), = op.items()
-                node.add(f"[cyan]{name}[/] " + ", ".join(f"{k}={v}" for k, v in params.items()))
-
-        add_ops(tree.add(f"preprocess H  [dim]from {sources.get('preprocess', '?')}[/]"), doc["preprocess"])
-        tree.add(f"working size: {doc['working_size']} px shorter side after H  "
-                 f"[dim]{sources.get('working_size', '?')}[/]")
-        draws = doc["local_set_draws"].replace("_", " ")
-        add_ops(tree.add(f"local set A_i, drawn {draws}  [dim]from {sources.get('local_set', '?')}[/]"),
-                doc["local_set"])
-        space = tree.add(f"global space G  [dim]from {sources.get('global_space', '?')}[/]")
-        for key, label in (("high_res", "G_h"), ("low_res", "G_l")):
-            g = doc["global_space"][key]
-            node = space.add(f"{label}: {g['count']} × {g['size']} px, crop scale {g['scale']}, ratio {g['ratio']}")
-            add_ops(node, g["ops"])
-            for i, extra in enumerate(g["per_view"]):
-                add_ops(node.add(f"view {i + 1} only"), extra)
-        _console().print(tree)
+        record, document = found
+        names = list(record.policies)
+        if category is not None:
+            if category not in record.categories:
+                raise SkillAugError(f"--category {category!r}: {policy} records the categories "
+                                    f"{', '.join(sorted(record.categories))}")
+            chosen = record.categories[category]
+            if chosen is None:
+                raise SkillAugError(f"--category {category!r}: its products were left out of training (skip)")
+            names = [chosen]
+        if as_json:
+            typer.echo(json.dumps({
+                "categories": {c: {"products": record.counts.get(c, 0), "policy": name}
+                               for c, name in record.categories.items() if category in (None, c)},
+                "policies": {name: {"policy": record.policies[name].to_document(),
+                                    "sources": record.policies[name].sources} for name in names},
+            }, indent=2))
+            return
+        console = _console()
+        for name_of_category, entry in document["categories"].items():
+            if category in (None, name_of_category):
+                console.print(f"{name_of_category}: {entry.get('products')} products, policy {entry.get('policy')}, "
+                              f"local set from {entry.get('local_set_from', 'none')}", highlight=False)
+        for name in names:
+            console.print(_policy_tree(record.policies[name]))
 
     @app.command()
     def plugins(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:

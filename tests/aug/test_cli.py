@@ -64,6 +64,31 @@ def test_show_tree_names_the_parts():
     assert "working size: 496 px shorter side after H" in output
 
 
+def test_show_reads_a_mixed_runs_policy_record_whole_or_by_category(tmp_path):
+    import yaml
+
+    from skill_aug import policy_for_task
+
+    record = {"category_column": "category",
+              "categories": {"dress": {"products": 3, "policy": "dress", "local_set_from": "plugin dress"},
+                             "tops": {"products": 2, "policy": "shirt", "local_set_from": "plugin shirt"},
+                             "rug": {"products": 1, "policy": None, "local_set_from": "none"}},
+              "policies": {name: policy_for_task(name).to_document() for name in ("dress", "shirt")}}
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(record, sort_keys=False))
+    output = invoke("show", str(path)).output
+    assert "tops: 2 products, policy shirt, local set from plugin shirt" in output
+    assert "dress (task: dress)" in output and "shirt (task: shirt)" in output
+    doc = json.loads(invoke("show", str(path), "--category", "tops", "--json").output)
+    assert list(doc["categories"]) == ["tops"] and list(doc["policies"]) == ["shirt"]
+    assert doc["policies"]["shirt"]["policy"]["local_set"] == policy_for_task("shirt").to_document()["local_set"]
+    for args, message in (((str(path), "--category", "lamp"), "records the categories dress, rug, tops"),
+                          ((str(path), "--category", "rug"), "left out of training"),
+                          ((str(POLICIES / "dress.yaml"), "--category", "dress"), "--category needs a mixed")):
+        result = runner.invoke(build_app(), ["show", *args])
+        assert result.exit_code != 0 and message in str(result.exception), result.exception
+
+
 def test_ops_lists_albumentations_and_plugin_ops_with_parameters():
     rows = {row["name"]: row for row in json.loads(invoke("ops", "--json").output)}
     assert rows["ColorJitter"]["source"].startswith("albumentations 2.0.8")
