@@ -148,3 +148,25 @@ def test_synthetic_catalogue_folders_honour_the_umask(cli, tmp_path):
     assert out.stat().st_mode & 0o777 == 0o777 & ~umask
     photo = next(out.rglob("*.png"))
     assert photo.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("text, said", [
+    # H that draws: a prepared store would freeze one draw for every epoch
+    ("task: dress\npreprocess:\n  - ForegroundCrop: {p: 1.0}\n  - HorizontalFlip: {p: 0.5}\n",
+     "HorizontalFlip applies with p = 0.5"),
+    ("task: dress\npreprocess:\n  - RandomRotate90: {p: 1.0}\n", "RandomRotate90 may draw random parameters"),
+    ("task: dress\nworking_size: 10\n", "policy.yaml:2: working_size"),
+])
+def test_prepare_refuses_an_h_that_draws_or_a_bad_working_size_and_writes_nothing(cli, catalogue, tmp_path, text, said):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text)
+    before = sorted(p.name for p in catalogue.iterdir())
+    result = cli("skill", "data", "prepare", "--data", catalogue, "--policy", policy)
+    # one line: `error: ...`, or FILE:LINE: ... for a policy file's own problem
+    assert result.code != 0 and "Traceback" not in result.stderr + result.stdout, result
+    assert len(result.error_lines) == 1 and said in result.stderr, result.stderr
+    assert sorted(p.name for p in catalogue.iterdir()) == before  # no .skill-prepared/, half-written or not
+
+
+def test_show_by_category_of_a_plain_policy_is_one_line(cli):
+    assert_refused(cli("skill-aug", "show", "--task", "dress", "--category", "dress"), "--category needs a mixed")
