@@ -185,6 +185,12 @@ class CatalogPolicies:
         return cls(policies, categories, (), column, counts)
 
 
+def is_policy_record(document: Any) -> bool:
+    """Whether a parsed ``policy.yaml`` is a mixed run's record (:meth:`CatalogPolicies.to_document`:
+    a policy per category) rather than one policy."""
+    return isinstance(document, dict) and "policies" in document and "categories" in document
+
+
 def _views(policy: Policy) -> tuple[int, int | None, int, int | None]:
     return (policy.n_global, getattr(policy, "high_res_size", None), policy.n_local,
             getattr(policy, "low_res_size", None))

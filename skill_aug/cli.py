@@ -47,13 +47,14 @@ def _catalogue_record(path: str) -> Any:
     for a plain policy file."""
     import yaml
 
-    from skill_aug.catalog_policies import CatalogPolicies
+    from skill_aug.catalog_policies import CatalogPolicies, is_policy_record
+    from skill_aug.yaml_lines import load_bounded_yaml
 
     try:
-        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        document, _ = load_bounded_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None  # load_policy reports the file's problem with its line
-    if not (isinstance(document, dict) and "policies" in document and "categories" in document):
+    if not is_policy_record(document):
         return None
     try:
         return CatalogPolicies.from_document(document), document

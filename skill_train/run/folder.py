@@ -259,7 +259,7 @@ class RunDir:
         """``policy.yaml`` as a :class:`~skill_aug.catalog_policies.CatalogPolicies` (one policy, or one
         per category), or ``None`` when the run has none."""
         from skill_aug import load_policy
-        from skill_aug.catalog_policies import CatalogPolicies
+        from skill_aug.catalog_policies import CatalogPolicies, is_policy_record
 
         import yaml
 
@@ -270,7 +270,7 @@ class RunDir:
             return None
         try:
             document, _ = load_bounded_yaml(self.policy.read_text(encoding="utf-8"))
-            if isinstance(document, dict) and "policies" in document and "categories" in document:
+            if is_policy_record(document):
                 return CatalogPolicies.from_document(document)
         except (OSError, UnicodeDecodeError, yaml.YAMLError, SkillAugError) as err:
             raise ConfigError(f"{self.policy}: {str(err).splitlines()[0] if str(err) else type(err).__name__}") from None

@@ -57,6 +57,17 @@ def test_yaml_bombs_and_duplicate_keys_in_a_policy(cli, tmp_path, text, said):
 
 @pytest.mark.parametrize("text, said", [
     (BILLION_LAUGHS, "YAML bomb"),
+    # a mixed run's record with a key twice: plain safe_load would keep the last one and show it
+    ("categories: {}\npolicies: {}\ncategories: {dress: {products: 1, policy: dress}}\n", "policy.yaml:3"),
+])
+def test_show_reads_a_run_record_through_the_bounded_loader(cli, tmp_path, text, said):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text)
+    assert_policy_refused(cli("skill-aug", "show", policy), said)
+
+
+@pytest.mark.parametrize("text, said", [
+    (BILLION_LAUGHS, "YAML bomb"),
     ("epochs: 1\nepochs: 2\n", "bad.yaml:2"),
 ])
 def test_yaml_bombs_and_duplicate_keys_in_a_preset(cli, tmp_path, text, said):
