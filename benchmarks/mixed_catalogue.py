@@ -37,14 +37,6 @@ def skill(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "skill_train", *args], check=True)
 
 
-def finished(run: Path) -> bool:
-    """Whether ``run`` trained to the end (summary.json is also written with every checkpoint)."""
-    try:
-        return json.loads((run / "summary.json").read_text()).get("status") == "finished"
-    except (OSError, ValueError):
-        return False
-
-
 def type_catalogue(mixed: Path, out: Path, category: str, keep: set[str]) -> Path:
     """A folder catalogue of the ``keep`` products of ``category`` (symlinks to the mixed one's folders)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -76,6 +68,7 @@ def main() -> None:
 
     from skill_aug.catalog import Catalog
     from skill_train.eval.splits import product_split
+    from skill_train.run.folder import RunDir
     from skill_train.run.config import TrainConfig
 
     cfg = TrainConfig.from_preset("cpu")
@@ -88,7 +81,7 @@ def main() -> None:
     common = ["--seed", str(args.seed), "--preset", "cpu"]
     for name, extra in (("skill (mixed)", []), ("dino (mixed)", ["--policy", str(ROOT / "policies" / "dino.yaml")])):
         run = out / name.split()[0]
-        if not finished(run):
+        if not RunDir(run).is_finished():
             skill("train", "--data", str(mixed), "--out", str(run), *common, *extra)
         runs[name] = run
     for category in TYPES:
@@ -98,7 +91,7 @@ def main() -> None:
         n_train = len(product_split(own.products, cfg.eval_holdout, args.seed).train)
         epochs = -(-mixed_steps // max(n_train // cfg.batch_size, 1))  # ceil: at least the mixed run's steps
         run = out / f"skill-{category}"
-        if not finished(run):
+        if not RunDir(run).is_finished():
             # every product of the folder trains: the held-out products are not in it
             skill("train", "--data", str(folder), "--out", str(run), "--epochs", str(epochs), "--eval-every", "0",
                   *common)

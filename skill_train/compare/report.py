@@ -151,19 +151,18 @@ def seeded_grids(report: dict) -> list[Grid]:
             differences.append((f"{group} ({unit}): paired difference [95 % interval]", ["difference"] + header + ["n"],
                                 [[d["label"]] + [difference(d["metrics"][k], metrics[k]["unit"]) for k in keys]
                                  + [str(len(d["seeds"]))] for d in report["differences"]]))
-    agreement = agreement_grid(report)
-    return summaries + differences + ([agreement] if agreement else [])
+    return summaries + differences + agreement_grids(report)
 
 
-def agreement_grid(report: dict) -> Grid | None:
+def agreement_grids(report: dict) -> list[Grid]:
     """How alike label-free retrieval and each attribute's accuracy rank the rows (Spearman's rho of
-    the rows' means); None where there are fewer than three rows with both figures."""
+    the rows' means): one grid, or none where no figure pair has three rows to rank."""
     agreement = [entry for entry in report.get("retrieval_agreement", ()) if entry["rho"] is not None]
     if not agreement:
-        return None
-    return ("label-free retrieval against the attributes: Spearman rank correlation of the rows' means "
-            "(1: the same order, 0: unrelated)", ["figures", "ρ", "rows"],
-            [[entry["label"], f"{entry['rho']:+.2f}", str(entry["n"])] for entry in agreement])
+        return []
+    return [("label-free retrieval against the attributes: Spearman rank correlation of the rows' means "
+             "(1: the same order, 0: unrelated)", ["figures", "ρ", "rows"],
+             [[entry["label"], f"{entry['rho']:+.2f}", str(entry["n"])] for entry in agreement])]
 
 
 def grid_table(grid: Grid) -> Table:
@@ -231,14 +230,13 @@ def ablation_markdown(report: dict) -> str:
              f"score minus the ablated one's, the mean of the per-seed differences with a 95 % Student-t interval "
              f"(n/a with one seed). An interval that excludes 0 is an effect beyond seed noise. Per-row figures: "
              f"comparison.md; chart: ablation.png.")
-    agreement = agreement_grid(report)
-    return "\n".join([intro, "", *grid_markdown(ablation_grid(report)), *(grid_markdown(agreement) if agreement else [])])
+    grids = [ablation_grid(report), *agreement_grids(report)]
+    return "\n".join([intro, "", *(line for grid in grids for line in grid_markdown(grid))])
 
 
 def ablation_tables(report: dict) -> list[Table]:
     """The ablation as a rich table (see :func:`ablation_grid`)."""
-    agreement = agreement_grid(report)
-    return [grid_table(ablation_grid(report)), *([grid_table(agreement)] if agreement else [])]
+    return [grid_table(grid) for grid in (ablation_grid(report), *agreement_grids(report))]
 
 
 def report_tables(report: dict) -> list[Table]:
