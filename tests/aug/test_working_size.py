@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import yaml
 from albumentations.core.transforms_interface import ImageOnlyTransform
+from sklearn.datasets import load_sample_image
 
 import skill_aug
 from skill_aug import hookimpl
@@ -176,6 +177,20 @@ def test_shrinking_keeps_the_aspect_and_hits_the_shorter_side_exactly():
     image = np.zeros((1001, 3000, 3), np.uint8)
     assert shrink_to_shorter_side(image, 496).shape == (496, 1487, 3)  # 3000 · 496 / 1001 = 1486.5
     assert shrink_to_shorter_side(image, 2000) is image
+
+
+def test_shrinking_by_more_than_2x_filters_where_bilinear_alone_aliases():
+    # 2.5 px stripes at 1100 px shrunk to 496 (2.2x): more than 496 px can hold
+    row = (127 + 120 * np.sin(2 * np.pi * np.arange(1100) / 2.5)).astype(np.uint8)
+    stripes = np.ascontiguousarray(np.dstack([np.repeat(row[None, :], 1100, axis=0)] * 3))
+    aliased = cv2.resize(stripes, (496, 496), interpolation=cv2.INTER_LINEAR).std()  # about 54
+    assert shrink_to_shorter_side(stripes, 496).std() < aliased / 2  # about 23 (area averaging: 12)
+    # a real photo shrunk 2.1x: closer to OpenCV's area average than bilinear alone is
+    photo = np.ascontiguousarray(load_sample_image("china.jpg"))  # 427 x 640
+    shrunk = shrink_to_shorter_side(photo, 200)
+    area = cv2.resize(photo, shrunk.shape[1::-1], interpolation=cv2.INTER_AREA).astype(int)
+    plain = cv2.resize(photo, shrunk.shape[1::-1], interpolation=cv2.INTER_LINEAR).astype(int)
+    assert np.abs(shrunk.astype(int) - area).mean() < np.abs(plain - area).mean()
 
 
 def test_jpeg_decoding_stops_at_the_scale_the_working_size_needs(tmp_path: Path):
