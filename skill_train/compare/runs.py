@@ -60,11 +60,37 @@ def check_same_budget(run_dir: Path, cfg: Any) -> None:
     for key in wanted:
         if key in RUN_ONLY_FIELDS:
             continue
+        if key == "policy" and saved.get(key) != wanted[key] and same_policy(run_dir, cfg):
+            continue
         if saved.get(key) != wanted[key]:
             raise EvaluationError(
                 f"{run_dir} was trained with {key} = {saved.get(key)!r}, this comparison asks for {wanted[key]!r}; "
                 f"use another --out or remove that run folder"
             )
+
+
+def same_policy(run_dir: Path, cfg: Any) -> bool:
+    """Whether the run in ``run_dir`` was trained with the policy ``cfg`` resolves to, whatever file
+    (or checkout) it came from: ``skill compare``'s SkiLL\\L and ``skill ablate``'s "no local set"
+    write the same policy to different files, and a moved checkout moves every path. Names and
+    descriptions aside, every op, parameter, view and working size must match; a catalogue whose
+    categories pick the policies is never judged the same here.
+    """
+    from skill_aug.errors import SkillAugError
+    from skill_train.train.data import pinned_policy
+
+    try:
+        saved = RunDir(run_dir).load_policies()
+        wanted = pinned_policy(cfg)
+    except (SkillAugError, OSError):  # a policy that no longer loads is not the same policy
+        return False
+    if saved is None or wanted is None or len(saved.policies) != 1:
+        return False
+
+    def content(policy: Any) -> Any:
+        return replace(policy.spec, name="", description="")
+
+    return content(saved.first) == content(wanted)
 
 
 def export_initialisation(cfg: Any, run_dir: Path) -> None:

@@ -82,6 +82,22 @@ def test_compare_reuses_finished_runs_and_checks_the_budget(setup):
                 attributes=("pattern",), device="cpu", log=lambda _: None)
 
 
+def test_a_run_is_reused_for_the_same_policy_from_another_file_only(setup, tmp_path):
+    root, preset, _, _ = setup
+    same = tmp_path / "dress-copy.yaml"  # the task's own policy under another name, as skill ablate writes them
+    same.write_text("extends: dress\nname: dress-copy\ndescription: another file\n")
+    again = compare("dress", root / "out", data=str(root / "data"), preset=str(preset),
+                    rows=[RowSpec("skill", "SkiLL", str(same))], attributes=("pattern",), device="cpu",
+                    log=lambda _: None)
+    assert [r["action"] for r in again["rows"]] == ["reused"]
+    other = tmp_path / "dress-no-flip.yaml"  # one parameter changed: not the run's policy
+    other.write_text("extends: dress\nglobal_space:\n  high_res:\n    ops:\n    - HorizontalFlip: {p: 0.2}\n")
+    with pytest.raises(EvaluationError, match=r"skill was trained with policy = None, this comparison asks for '.*dress-no-flip"):
+        compare("dress", root / "out", data=str(root / "data"), preset=str(preset),
+                rows=[RowSpec("skill", "SkiLL", str(other))], attributes=("pattern",), device="cpu",
+                log=lambda _: None)
+
+
 def test_search_finds_the_query_product_first_and_folds_designs(setup, tmp_path):
     root, _, _, _ = setup
     catalog = Catalog.open(root / "data")
