@@ -286,3 +286,9 @@ def grow_to_shorter_side(image: np.ndarray, side: int) -> np.ndarray:
     scale = side / min(height, width)
     size = (max(side, round(width * scale)), max(side, round(height * scale)))
     return cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)
+
+
+def grey_rgb(image: np.ndarray) -> np.ndarray:
+    """An RGB uint8 image's luma (ITU-R 601 weights, as albumentations' ``ToGray`` with
+    ``weighted_average``) copied to three channels, so a model trained on colour takes it."""
+    return cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)

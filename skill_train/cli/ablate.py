@@ -11,6 +11,8 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 
+from skill_train.cli.eval import INPUT_HELP
+
 
 def register(app: typer.Typer) -> None:
     """Add ``ablate`` to the ``skill`` app."""
@@ -31,6 +33,7 @@ def register(app: typer.Typer) -> None:
         map_kind: str = typer.Option("pca", "--map", help="2-D map projection of comparison's map.png: pca or tsne."),
         device: str = typer.Option("auto", help="Training and embedding device."),
         workers: int = typer.Option(0, help="DataLoader workers for embedding."),
+        input: str = typer.Option("colour", help=INPUT_HELP + " (cached apart: changing it embeds again, trains nothing)"),
     ) -> None:
         """Train the full policy and one policy per op of A_i and H removed; rank what each op buys."""
         from skill_train.compare.ablation import ablate as run_ablate
@@ -45,7 +48,7 @@ def register(app: typer.Typer) -> None:
         try:
             report = run_ablate(task, folder, seeds=seed_list, attributes=attribute, log=console.print, data=data,
                                 preset=preset, epochs=epochs, batch_size=batch_size, products=products,
-                                map_kind=map_kind, device=device, workers=workers)
+                                map_kind=map_kind, device=device, workers=workers, input=input)
         except TrainingInterrupted as stop:
             console.print(f"[yellow]{stop}[/]; run the same command again to resume (finished runs are reused)")
             raise typer.Exit(130)

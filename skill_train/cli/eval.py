@@ -28,6 +28,11 @@ def _skipped(meta: dict) -> str:
     return f"; {n} unreadable photo(s) skipped" if n else ""
 
 
+#: ``--input``'s help, the same on every command that embeds.
+INPUT_HELP = ("What the backbone is shown of each photo after H: colour (as trained) or grey (its luma in three "
+              "channels: an embedding blind to colour; see docs/ablations.md).")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``embed``, ``eval``, ``compare`` and ``search`` to the ``skill`` app."""
 
@@ -41,6 +46,7 @@ def register(app: typer.Typer) -> None:
         batch_size: int = typer.Option(64, help="Photos per forward pass."),
         workers: int = typer.Option(0, help="DataLoader worker processes reading photos."),
         no_preprocess: bool = typer.Option(False, "--no-preprocess", help="Skip the run policy's preprocessing H."),
+        input: str = typer.Option("colour", help=INPUT_HELP),
     ) -> None:
         """Embed every photo of a catalogue with a trained run's backbone."""
         from skill_train.eval.checks import check_embed_options
@@ -48,12 +54,12 @@ def register(app: typer.Typer) -> None:
         from skill_train.eval.from_run import open_catalog, run_catalog
         from skill_train.run.folder import RunDir
 
-        check_embed_options(batch_size, workers, per_product)
+        check_embed_options(batch_size, workers, per_product, input)
         check_writable(out, "--out")
         console = Console()
         catalog = open_catalog(data or run_catalog(RunDir(checkpoint).config_values()))
         table = embed_run(checkpoint, catalog, per_product=per_product, preprocess=not no_preprocess,
-                          device=device, batch_size=batch_size, workers=workers)
+                          device=device, batch_size=batch_size, workers=workers, input=input)
         table.save(out)
         console.print(f"wrote {len(table)} × {table.dim} embeddings of {len(set(table.product_id))} products → {out}"
                       f"{_skipped(table.meta)}")
@@ -74,6 +80,7 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(0, help="DataLoader workers for embedding."),
         json_out: Optional[Path] = typer.Option(None, "--json", help="Write every figure and its parameters here."),
         by: Optional[str] = typer.Option(None, "--by", metavar="COLUMN", help="Report each value of this column as well (e.g. category: every product type of a mixed catalogue)."),
+        input: Optional[str] = typer.Option(None, help=INPUT_HELP + " (with --checkpoint; default colour)"),
     ) -> None:
         """Linear / non-linear probes (Acc, R@90, R@95), k-NN, held-out product retrieval and colour entropy."""
         from skill_train.eval.from_run import run_eval
@@ -84,7 +91,7 @@ def register(app: typer.Typer) -> None:
         console = Console()
         result = run_eval(checkpoint=checkpoint, embeddings=embeddings, data=data, attributes=attribute, task=task, probes=probe,
                           test_fraction=test_fraction, seed=seed, entropy_k=entropy_k, per_product=per_product,
-                          device=device, workers=workers, console=console, by=by)
+                          device=device, workers=workers, console=console, by=by, input=input)
         split = result["split"]
         console.print(f"{result['rows']} rows of {result['products']} products; test side: {split['test_groups']} "
                       f"of {split['train_groups'] + split['test_groups']} {split['group_by']} groups"
@@ -120,6 +127,7 @@ def register(app: typer.Typer) -> None:
         map_kind: str = typer.Option("pca", "--map", help="2-D map projection: pca or tsne."),
         device: str = typer.Option("auto", help="Training and embedding device."),
         workers: int = typer.Option(0, help="DataLoader workers for embedding."),
+        input: str = typer.Option("colour", help=INPUT_HELP + " (cached apart: changing it embeds again, trains nothing)"),
     ) -> None:
         """Train SkiLL, DINO and the ablations under one budget, evaluate all, write the comparison."""
         from skill_train.compare.report import report_tables
@@ -142,7 +150,7 @@ def register(app: typer.Typer) -> None:
         try:
             report = run_compare(task, folder, data=data, preset=budget or preset, epochs=epochs, batch_size=batch_size,
                                  products=products, seed=seed or 0, seeds=seed_list, rows=rows, attributes=attribute,
-                                 map_kind=map_kind, device=device, workers=workers, log=console.print)
+                                 map_kind=map_kind, device=device, workers=workers, input=input, log=console.print)
         except TrainingInterrupted as stop:
             console.print(f"[yellow]{stop}[/]; run the same command again to resume (finished rows are reused)")
             raise typer.Exit(130)
@@ -163,6 +171,7 @@ def register(app: typer.Typer) -> None:
         json_out: Optional[Path] = typer.Option(None, "--json", help="Write the results as JSON."),
         same_category: bool = typer.Option(False, "--same-category", help="Only products of the query's category (the query is one of --data's photos; else give --category)."),
         category: Optional[str] = typer.Option(None, "--category", help="Only products of this category (and the query gets its H)."),
+        input: str = typer.Option("colour", help=INPUT_HELP),
     ) -> None:
         """The catalogue's designs most similar to a photo (exact cosine search), with a PNG strip."""
         from dataclasses import asdict
@@ -178,7 +187,7 @@ def register(app: typer.Typer) -> None:
         from skill_train.eval.search import build_index, query_category, result_strip, search as run_search
         from skill_train.run.folder import RunDir
 
-        check_search_options(k, per, workers)
+        check_search_options(k, per, workers, input)
         try:
             read_image(query)  # an unreadable query is refused before the index is built
         except ImageReadError as err:
@@ -191,9 +200,9 @@ def register(app: typer.Typer) -> None:
         column = str(RunDir(checkpoint).config_values().get("category_column") or "category")
         if same_category and category is None:
             category = query_category(catalog, query, column)
-        index = build_index(checkpoint, catalog, device, workers)  # cached: search reads it back
+        index = build_index(checkpoint, catalog, device, workers, input=input)  # cached: search reads it back
         hits = run_search(checkpoint, catalog, query, k=k, per=per, device=device, workers=workers,
-                          category=category, column=column)
+                          category=category, column=column, input=input)
         table = Table(title=f"most similar to {query}" + (f" among {category} products" if category else ""))
         for column in ("rank", "product", "design", "cosine", "photo"):
             table.add_column(column, justify="right" if column in ("rank", "cosine") else "left")

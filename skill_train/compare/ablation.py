@@ -184,7 +184,8 @@ def ablate(
     report = {"task": task, "seeds": compared["seeds"], "full": {"name": FULL.name, "label": FULL.label,
               "over_seeds": next(r for r in compared["rows"] if r["name"] == FULL.name)["over_seeds"]},
               **ranking(compared["rows"], ablations, ranked_attribute(compared["rows"], attributes)),
-              "retrieval_agreement": compared["retrieval_agreement"], "comparison": str(out / "comparison.json")}
+              "retrieval_agreement": compared["retrieval_agreement"], "input": compared["input"],
+              "comparison": str(out / "comparison.json")}
     report["figure"] = str(ranking_chart(out / "ablation.png", report))
     write_json(out / "ablation.json", report)
     atomic_write_text(out / "ablation.md", ablation_markdown(report))

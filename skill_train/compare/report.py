@@ -191,13 +191,20 @@ def seeded_tables(report: dict) -> list[Table]:
     return [grid_table(grid) for grid in seeded_grids(report)]
 
 
+def input_note(report: dict) -> str:
+    """`` Embedded grey (--input grey).`` when the report's embeddings were made from grey photos, else ``""``."""
+    if report.get("input", "colour") == "colour":
+        return ""
+    return f" Every row embedded its held-out photos {report['input']} (`--input {report['input']}`)."
+
+
 def seeded_markdown(report: dict) -> str:
     """The multi-seed report as Markdown: what was run, then the tables of :func:`seeded_grids`."""
     seeds = report["seeds"]
     out = [f"Seeds {', '.join(map(str, seeds))} (n = {len(seeds)}); each seed also draws the held-out designs, "
            f"so the rows of one seed are paired. Mean ± sample standard deviation over seeds; differences are the "
            f"mean of the per-seed differences with a 95 % Student-t interval (n/a with one seed). "
-           f"Figures (color_entropy.png, map.png): seed {report['figures_seed']}.", ""]
+           f"Figures (color_entropy.png, map.png): seed {report['figures_seed']}.{input_note(report)}", ""]
     for grid in seeded_grids(report):
         out += grid_markdown(grid)
     return "\n".join(out)
@@ -229,7 +236,7 @@ def ablation_markdown(report: dict) -> str:
              f"{report['task']} policy (files in `policies/`); a positive figure is what they buy: the full policy's "
              f"score minus the ablated one's, the mean of the per-seed differences with a 95 % Student-t interval "
              f"(n/a with one seed). An interval that excludes 0 is an effect beyond seed noise. Per-row figures: "
-             f"comparison.md; chart: ablation.png.")
+             f"comparison.md; chart: ablation.png.{input_note(report)}")
     grids = [ablation_grid(report), *agreement_grids(report)]
     return "\n".join([intro, "", *(line for grid in grids for line in grid_markdown(grid))])
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from skill_aug.atomic import atomic_write_text
-from skill_train.compare.report import comparison_markdown
+from skill_train.compare.report import comparison_markdown, input_note
 from skill_train.compare.rows import RowSpec, standard_rows
 from skill_train.eval.embed import embed_run
 from skill_train.eval.embeddings import EmbeddingTable
@@ -139,14 +139,16 @@ def _newer(path: Path, than: Path) -> bool:
     return path.is_file() and path.stat().st_mtime >= than.stat().st_mtime
 
 
-def ensure_evaluated(run_dir: Path, catalog: Any, settings: EvalSettings, device: str, workers: int) -> tuple[dict, EmbeddingTable]:
-    """The row's evaluation, from ``eval.json`` when it is newer than the backbone and has the same settings."""
+def ensure_evaluated(run_dir: Path, catalog: Any, settings: EvalSettings, device: str, workers: int,
+                     input: str = "colour") -> tuple[dict, EmbeddingTable]:
+    """The row's evaluation, from ``eval.json`` when it is newer than the backbone and has the same
+    settings (``eval-grey.json`` and ``embeddings-grey.npz`` for grey input)."""
     run = RunDir(run_dir)
-    weights, emb_path, eval_path = run.backbone, run.embeddings, run.eval
+    weights, emb_path, eval_path = run.backbone, run.embeddings_for(input), run.eval_for(input)
     if _newer(emb_path, weights):
         table = EmbeddingTable.load(emb_path)
     else:
-        table = embed_run(run_dir, catalog, device=device, workers=workers)
+        table = embed_run(run_dir, catalog, device=device, workers=workers, input=input)
         table.save(emb_path)
     if _newer(eval_path, emb_path):
         cached = json.loads(eval_path.read_text(encoding="utf-8"))
@@ -158,11 +160,11 @@ def ensure_evaluated(run_dir: Path, catalog: Any, settings: EvalSettings, device
 
 
 def run_row(spec: RowSpec, base: Any, run_dir: Path, catalog: Any, settings: EvalSettings, task: str | None, device: str,
-            workers: int, log: Callable[[str], None]) -> tuple[dict[str, Any], EmbeddingTable]:
+            workers: int, log: Callable[[str], None], input: str = "colour") -> tuple[dict[str, Any], EmbeddingTable]:
     """Train (or reuse) and evaluate one row into ``run_dir``; returns its report entry and embeddings."""
     cfg = row_config(base, spec, run_dir)
     action = ensure_trained(spec, cfg, run_dir, log)
-    result, table = ensure_evaluated(run_dir, catalog, settings, device, workers)
+    result, table = ensure_evaluated(run_dir, catalog, settings, device, workers, input)
     summary = RunDir(run_dir).read_summary()
     log(f"[bold]{spec.label}[/]: {action}, evaluated ({run_dir})")
     entry = {
@@ -176,7 +178,7 @@ def run_row(spec: RowSpec, base: Any, run_dir: Path, catalog: Any, settings: Eva
 
 def seeded_rows(rows_spec: Sequence[RowSpec], base: Any, out: Path, seeds: Sequence[int], catalog: Any,
                 settings: EvalSettings, task: str | None, device: str, workers: int,
-                log: Callable[[str], None]) -> tuple[list[dict[str, Any]], list[EmbeddingTable]]:
+                log: Callable[[str], None], input: str = "colour") -> tuple[list[dict[str, Any]], list[EmbeddingTable]]:
     """Every (row, seed) pair, seed by seed, in ``OUT/<row>/seed-<n>/``: the rows, each with its
     runs (seed, run folder, action, training summary, evaluation), and the first seed's embeddings."""
     from skill_train.compare.seeds import seed_run_dir
@@ -188,7 +190,7 @@ def seeded_rows(rows_spec: Sequence[RowSpec], base: Any, out: Path, seeds: Seque
         log(f"[bold]seed {seed}[/]")
         for spec, row in zip(rows_spec, rows):
             entry, table = run_row(spec, base.replace(seed=seed), seed_run_dir(out, spec.name, seed), catalog,
-                                   replace(settings, seed=seed), task, device, workers, log)
+                                   replace(settings, seed=seed), task, device, workers, log, input)
             row["runs"].append({"seed": seed, **{k: entry[k] for k in ("run_dir", "action", "train", "eval")}})
             if seed == seeds[0]:
                 tables.append(table)
@@ -216,8 +218,12 @@ def compare(
     workers: int = 0,
     log: Callable[[str], None] = print,
     seeds: Sequence[int] | None = None,
+    input: str = "colour",
 ) -> dict[str, Any]:
     """Train (or reuse) and evaluate every row, write the report files into ``out``; returns the report.
+
+    ``input="grey"`` embeds every row's held-out photos grey (cached apart from the colour
+    embeddings, so switching trains nothing); the report says which input it holds.
 
     Without ``task``, ``data`` is a catalogue whose category column picks each product's type: SkiLL
     gives every product its type's policy, and the evaluation reports each category as well.
@@ -231,8 +237,10 @@ def compare(
     from skill_train.compare.seeds import seed_run_dir
     from skill_train.compare.report import seeded_markdown
     from skill_train.compare.seeds import claim_differences, metrics_of, retrieval_agreement, row_figures
+    from skill_train.eval.checks import check_input
     from skill_train.run.config import TrainConfig
 
+    check_input(input)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     seeds = list(seeds) if seeds is not None else None
@@ -258,14 +266,14 @@ def compare(
     if seeds is None:
         results, tables = [], []
         for spec in rows_spec:
-            entry, table = run_row(spec, base, out / spec.name, catalog, settings, task, device, workers, log)
+            entry, table = run_row(spec, base, out / spec.name, catalog, settings, task, device, workers, log, input)
             results.append(entry)
             tables.append(table)
         report = {"task": task, "data": str(data_path), "budget": budget, "eval_settings": settings.to_json(),
-                  "rows": results}
+                  "input": input, "rows": results}
         labelled = [(r["label"], r["eval"]) for r in results]
     else:
-        results, tables = seeded_rows(rows_spec, base, out, seeds, catalog, settings, task, device, workers, log)
+        results, tables = seeded_rows(rows_spec, base, out, seeds, catalog, settings, task, device, workers, log, input)
         metrics = metrics_of([run["eval"] for row in results for run in row["runs"]])
         for row in results:
             row["over_seeds"] = row_figures(row["runs"], metrics)
@@ -273,6 +281,7 @@ def compare(
             "task": task, "data": str(data_path), "seeds": seeds,
             "budget": {k: v for k, v in budget.items() if k != "seed"},
             "eval_settings": {k: v for k, v in settings.to_json().items() if k != "seed"},
+            "input": input,
             "metrics": {m.key: {"group": m.group, "label": m.label, "unit": m.unit} for m in metrics},
             "rows": results,
             "differences": claim_differences(results, metrics),
@@ -288,6 +297,7 @@ def compare(
         figures["learning_curves"] = curves
     report["figures"] = {k: str(v) for k, v in figures.items()}
     write_json(out / "comparison.json", report)
-    markdown = comparison_markdown(labelled) if seeds is None else seeded_markdown(report)
+    markdown = seeded_markdown(report) if seeds is not None else \
+        "\n\n".join(filter(None, [input_note(report).strip(), comparison_markdown(labelled)]))
     atomic_write_text(out / "comparison.md", markdown)
     return report

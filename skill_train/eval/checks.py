@@ -16,6 +16,8 @@ from typing import Any
 from skill_train.eval.errors import EvaluationError
 
 PER_PRODUCT = ("none", "mean")
+#: ``--input``: the photo after H as it is, or its grey version (``skill_train.eval.embed``).
+INPUTS = ("colour", "grey")
 SEARCH_PER = ("design", "product")
 
 
@@ -29,11 +31,17 @@ def _workers(workers: int) -> None:
     check_option("--workers", workers, 0 <= workers <= 256, "an integer in [0, 256]")
 
 
-def check_embed_options(batch_size: int, workers: int, per_product: str | None) -> None:
-    """``skill embed``'s options (and the embedding part of ``skill eval``)."""
+def check_embed_options(batch_size: int, workers: int, per_product: str | None, input: str = "colour") -> None:
+    """``skill embed``'s options (and the embedding part of ``skill eval``, ``compare`` and ``search``)."""
     check_option("--batch-size", batch_size, 1 <= batch_size <= 65536, "an integer in [1, 65536]")
     _workers(workers)
     check_option("--per-product", per_product, per_product in (None, *PER_PRODUCT), " or ".join(PER_PRODUCT))
+    check_input(input)
+
+
+def check_input(input: str) -> None:
+    """``--input``: what the backbone is shown of each photo."""
+    check_option("--input", input, input in INPUTS, " or ".join(INPUTS))
 
 
 def check_eval_options(test_fraction: float | None, seed: int | None, entropy_k: int | None, workers: int,
@@ -50,8 +58,9 @@ def check_eval_options(test_fraction: float | None, seed: int | None, entropy_k:
     check_option("--per-product", per_product, per_product in PER_PRODUCT, " or ".join(PER_PRODUCT))
 
 
-def check_search_options(k: int, per: str, workers: int) -> None:
+def check_search_options(k: int, per: str, workers: int, input: str = "colour") -> None:
     """``skill search``'s options."""
     check_option("--k", k, 1 <= k <= 10_000, "an integer in [1, 10000]")
     check_option("--per", per, per in SEARCH_PER, " or ".join(SEARCH_PER))
     _workers(workers)
+    check_input(input)

@@ -7,7 +7,10 @@
 The eval transform is the whole photo (after the run's preprocessing H, when its
 ``policy.yaml`` has one) squashed to the backbone's ``img_size`` with area interpolation
 and normalised with ImageNet mean/std — the trainer's own end-of-training transform.
-Photos are read in DataLoader workers; the model runs on CUDA when there is one.
+With ``input="grey"`` the photo after H is turned grey first (its luma in three channels,
+as the policies' ``ToGray`` makes it): an embedding that cannot see colour (see
+docs/ablations.md, "Colour"). Photos are read in DataLoader workers; the model runs on
+CUDA when there is one.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from skill_aug.catalog import NoReadablePhotos
+from skill_aug.images import grey_rgb
 from skill_train.eval.checks import check_embed_options
 from skill_train.eval.embeddings import EmbeddingTable
 from skill_train.eval.errors import EvaluationError
@@ -103,8 +107,9 @@ def load_run(run_dir: str | Path, preprocess: bool = True) -> LoadedRun:
 class _PhotoDataset(Dataset):
     """(product index, photo index) pairs → normalised tensors; unreadable photos give None."""
 
-    def __init__(self, catalog: Any, items: list[tuple[int, int]], size: int, preprocess: Callable | None):
-        self.catalog, self.items, self.size, self.preprocess = catalog, items, size, preprocess
+    def __init__(self, catalog: Any, items: list[tuple[int, int]], size: int, preprocess: Callable | None,
+                 grey: bool = False):
+        self.catalog, self.items, self.size, self.preprocess, self.grey = catalog, items, size, preprocess, grey
 
     def __len__(self) -> int:
         return len(self.items)
@@ -120,7 +125,7 @@ class _PhotoDataset(Dataset):
             image = self.preprocess(image, self.catalog[product_index])
         elif self.preprocess:
             image = self.preprocess(image)
-        return i, photo_tensor(image, self.size)
+        return i, photo_tensor(grey_rgb(image) if self.grey else image, self.size)
 
 
 def _collate(batch: list[tuple[int, torch.Tensor | None]]) -> tuple[list[int], torch.Tensor | None, int]:
@@ -141,8 +146,10 @@ def embed_catalog(
     workers: int = 0,
     photos_per_product: int | None = None,
     show_progress: bool = True,
+    input: str = "colour",
 ) -> EmbeddingTable:
-    """One embedding per readable photo (the first ``photos_per_product`` of each product, or all)."""
+    """One embedding per readable photo (the first ``photos_per_product`` of each product, or all),
+    of the photo after ``preprocess`` as it is or, with ``input="grey"``, turned grey."""
     dev = resolve_device(str(device))
     items = [
         (p, k)
@@ -152,7 +159,7 @@ def embed_catalog(
     if not items:
         raise EvaluationError(f"{catalog.source}: the catalogue has no photos to embed")
     loader = DataLoader(
-        _PhotoDataset(catalog, items, size, preprocess),
+        _PhotoDataset(catalog, items, size, preprocess, grey=input == "grey"),
         batch_size=batch_size,
         num_workers=workers,
         collate_fn=_collate,
@@ -180,6 +187,7 @@ def embed_catalog(
     meta = {
         "size": size,
         "preprocess": preprocess is not None,
+        "input": input,
         "photos": len(items),
         "unreadable": len(items) - len(rows),
         "device": str(dev),
@@ -196,11 +204,13 @@ def embed_run(
     batch_size: int = 64,
     workers: int = 0,
     show_progress: bool = True,
+    input: str = "colour",
 ) -> EmbeddingTable:
-    """Embed ``catalog`` with a run's backbone; ``per_product="mean"`` averages each product's photos."""
-    check_embed_options(batch_size, workers, per_product)
+    """Embed ``catalog`` with a run's backbone; ``per_product="mean"`` averages each product's photos;
+    ``input="grey"`` shows the backbone each photo's grey version."""
+    check_embed_options(batch_size, workers, per_product, input)
     run = load_run(run_dir, preprocess=preprocess)
     table = embed_catalog(run.model, catalog, run.img_size, run.preprocess, device, batch_size, workers,
-                          show_progress=show_progress)
+                          show_progress=show_progress, input=input)
     table.meta.update(run=str(run.run_dir), policy=run.policy_name, data=str(catalog.source))
     return table.mean_per_product() if per_product == "mean" else table

@@ -63,6 +63,7 @@ def run_eval(
     workers: int,
     console: Console,
     by: str | None = None,
+    input: str | None = None,
 ) -> dict:
     """Embed (or load embeddings), evaluate and return the report (what ``skill eval`` prints); ``by``
     (a column, e.g. ``category``) reports each of its values as well."""
@@ -74,8 +75,12 @@ def run_eval(
     run_config = RunDir(checkpoint).config_values() if checkpoint is not None else {}
     if checkpoint is not None:
         catalog = open_catalog(data or run_catalog(run_config))
-        table = embed_run(checkpoint, catalog, per_product=per_product, device=device, workers=workers)
+        table = embed_run(checkpoint, catalog, per_product=per_product, device=device, workers=workers,
+                          input=input or "colour")
     else:
+        if input is not None:
+            raise EvaluationError(f"--input {input}: chooses what --checkpoint's backbone is shown; {embeddings} "
+                                  "is already embedded (give --input to `skill embed` instead)")
         table = EmbeddingTable.load(embeddings)
         catalog = open_catalog(data, table.meta.get("data"))
         if per_product == "mean":

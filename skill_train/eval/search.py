@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from skill_aug.catalog import CATEGORY_COLUMN
-from skill_aug.images import read_image
+from skill_aug.images import grey_rgb, read_image
 from skill_train.eval.checks import check_search_options
 from skill_train.eval.embed import embed_run, load_run
 from skill_train.eval.embeddings import EmbeddingTable
@@ -44,33 +44,36 @@ class Hit:
     path: str
 
 
-def index_path(run_dir: Path, catalog: Any) -> Path:
-    """Where the index of this run over this catalogue is cached (keyed by catalogue path and size)."""
+def index_path(run_dir: Path, catalog: Any, input: str = "colour") -> Path:
+    """Where the index of this run over this catalogue is cached (keyed by catalogue path and size,
+    and by the input the backbone was shown: a grey index is another file)."""
     key = hashlib.sha1(f"{Path(str(catalog.source)).resolve()}|{len(catalog)}|{catalog.n_photos}".encode()).hexdigest()[:12]
-    return RunDir(run_dir).search_index / f"{key}.npz"
+    return RunDir(run_dir).search_index / (f"{key}.npz" if input == "colour" else f"{key}-{input}.npz")
 
 
-def build_index(run_dir: Path, catalog: Any, device: str = "auto", workers: int = 0, rebuild: bool = False) -> EmbeddingTable:
+def build_index(run_dir: Path, catalog: Any, device: str = "auto", workers: int = 0, rebuild: bool = False,
+                input: str = "colour") -> EmbeddingTable:
     """Per-product mean embeddings of ``catalog`` (L2-normalised), cached under the run folder."""
-    path = index_path(run_dir, catalog)
+    path = index_path(run_dir, catalog, input)
     weights = RunDir(run_dir).backbone
     if not rebuild and path.is_file() and weights.is_file() and path.stat().st_mtime >= weights.stat().st_mtime:
         return EmbeddingTable.load(path)
-    table = embed_run(run_dir, catalog, per_product="mean", device=device, workers=workers)
+    table = embed_run(run_dir, catalog, per_product="mean", device=device, workers=workers, input=input)
     table = EmbeddingTable(table.product_id, table.path, l2_normalize(table.embedding), table.meta)
     table.save(path)
     return table
 
 
 @torch.no_grad()
-def embed_query(run_dir: Path, image_path: Path, device: str = "cpu", category: str | None = None) -> np.ndarray:
+def embed_query(run_dir: Path, image_path: Path, device: str = "cpu", category: str | None = None,
+                input: str = "colour") -> np.ndarray:
     """The L2-normalised embedding of one photo, with the run's eval transform (and H: ``category``'s
-    when the run trained one policy per category)."""
+    when the run trained one policy per category), shown as ``input``."""
     run = load_run(run_dir)
     image = read_image(image_path)
     if run.preprocess is not None:
         image = run.preprocess(image, category=category)
-    x = photo_tensor(image, run.img_size)[None].to(device)
+    x = photo_tensor(grey_rgb(image) if input == "grey" else image, run.img_size)[None].to(device)
     return l2_normalize(run.model.to(device)(x).float().cpu().numpy())[0]
 
 
@@ -93,12 +96,13 @@ def search(
     workers: int = 0,
     category: str | None = None,
     column: str = CATEGORY_COLUMN,
+    input: str = "colour",
 ) -> list[Hit]:
     """The ``k`` products (or distinct designs, ``per="design"``) most similar to the photo ``query``;
     with ``category``, only products whose ``column`` says ``category`` (e.g. the query's own type)."""
-    check_search_options(k, per, workers)
-    index = build_index(Path(run_dir), catalog, device, workers)
-    q = embed_query(Path(run_dir), Path(query), str(resolve_device(device)), category)
+    check_search_options(k, per, workers, input)
+    index = build_index(Path(run_dir), catalog, device, workers, input=input)
+    q = embed_query(Path(run_dir), Path(query), str(resolve_device(device)), category, input)
     designs = {p.product_id: p.attributes.get("design_id") for p in catalog}
     allowed = None
     if category is not None:

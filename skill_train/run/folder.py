@@ -44,7 +44,8 @@ class RunDir:
     augmentation policy), ``checkpoint.pt`` (exact-resume state), ``metrics.jsonl`` (one line
     per step), ``summary.json`` (status, throughput, held-out k-NN), ``backbone.safetensors``
     + ``model_config.json`` (the exported timm backbone), and what evaluation caches beside
-    them: ``embeddings.npz``, ``eval.json`` and ``search-index/``.
+    them: ``embeddings.npz``, ``eval.json`` (and ``embeddings-grey.npz``, ``eval-grey.json`` for
+    grey input) and ``search-index/``.
     """
 
     CONFIG = "config.yaml"
@@ -59,8 +60,11 @@ class RunDir:
     SEARCH_INDEX = "search-index"
     LOCK = ".skill-run.lock"
     #: Files a run writes: a folder holding only these (or nothing) is a run folder.
+    #: The evaluation caches of grey input (``skill compare --input grey``).
+    EMBEDDINGS_GREY = "embeddings-grey.npz"
+    EVAL_GREY = "eval-grey.json"
     OWN_FILES = (CONFIG, POLICY, CHECKPOINT, METRICS, SUMMARY, BACKBONE, MODEL_CONFIG, EMBEDDINGS, EVAL,
-                 SEARCH_INDEX, LOCK)
+                 EMBEDDINGS_GREY, EVAL_GREY, SEARCH_INDEX, LOCK)
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
@@ -119,6 +123,14 @@ class RunDir:
     def eval(self) -> Path:
         """``eval.json`` (cached by ``skill compare``)."""
         return self.path / self.EVAL
+
+    def embeddings_for(self, input: str) -> Path:
+        """The cached embeddings of ``input`` (``colour``: ``embeddings.npz``; ``grey``: ``embeddings-grey.npz``)."""
+        return self.path / (self.EMBEDDINGS if input == "colour" else self.EMBEDDINGS_GREY)
+
+    def eval_for(self, input: str) -> Path:
+        """The cached evaluation of ``input`` (``colour``: ``eval.json``; ``grey``: ``eval-grey.json``)."""
+        return self.path / (self.EVAL if input == "colour" else self.EVAL_GREY)
 
     @property
     def search_index(self) -> Path:

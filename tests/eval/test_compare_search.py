@@ -1,6 +1,7 @@
 """`skill compare` on a tiny preset and catalogue (train, reuse, budget check, figures) and `skill search`."""
 
 import json
+import shutil
 
 import cv2
 import numpy as np
@@ -12,9 +13,11 @@ from typer.testing import CliRunner
 
 from skill_aug import load_policy, policy_for_task
 from skill_aug.catalog import Catalog
+from skill_aug.images import grey_rgb, read_image
 from skill_aug.synth import write_catalog
 from skill_train.cli import eval as cli_eval
 from skill_train.compare.runs import compare
+from skill_train.eval.embed import embed_run
 from skill_train.eval.errors import EvaluationError
 from skill_train.compare.rows import RowSpec, low_colour_space, select, standard_rows
 from skill_train.eval.search import search, top_k
@@ -96,6 +99,49 @@ def test_a_run_is_reused_for_the_same_policy_from_another_file_only(setup, tmp_p
         compare("dress", root / "out", data=str(root / "data"), preset=str(preset),
                 rows=[RowSpec("skill", "SkiLL", str(other))], attributes=("pattern",), device="cpu",
                 log=lambda _: None)
+
+
+def test_grey_input_shows_the_backbone_the_grey_photo_and_is_cached_apart(setup, tmp_path):
+    root, preset, rows, _ = setup
+    run = root / "out" / "skill"
+    grey_data = tmp_path / "grey"
+    shutil.copytree(root / "data", grey_data)
+    for path in grey_data.rglob("*.png"):  # the same catalogue, every photo turned grey on disk
+        cv2.imwrite(str(path), grey_rgb(read_image(path)))
+    colour = embed_run(run, Catalog.open(root / "data"), preprocess=False, device="cpu", show_progress=False)
+    grey = embed_run(run, Catalog.open(root / "data"), preprocess=False, device="cpu", show_progress=False,
+                     input="grey")
+    on_disk = embed_run(run, Catalog.open(grey_data), preprocess=False, device="cpu", show_progress=False)
+    assert np.allclose(grey.embedding, on_disk.embedding, atol=1e-5)
+    assert np.abs(grey.embedding - colour.embedding).max() > 1e-2
+    assert (grey.meta["input"], colour.meta["input"]) == ("grey", "colour")
+    # compare --input grey: nothing trained, the colour evaluation left as it was, the grey one beside it
+    colour_eval = (run / "eval.json").read_text()
+    report = compare("dress", root / "out", data=str(root / "data"), preset=str(preset), rows=rows,
+                     attributes=("pattern",), device="cpu", log=lambda _: None, input="grey")
+    assert [r["action"] for r in report["rows"]] == ["reused", "reused"] and report["input"] == "grey"
+    assert (run / "eval.json").read_text() == colour_eval
+    assert json.loads((run / "eval-grey.json").read_text()) == report["rows"][1]["eval"]
+    assert "embedded its held-out photos grey" in (root / "out" / "comparison.md").read_text()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["embed", "--input", "gray"], "--input gray: not valid (expected colour or grey)"),
+    (["eval", "--embeddings", "E.npz", "--input", "grey"], "--input grey: chooses what --checkpoint's backbone is shown"),
+])
+def test_bad_input_is_one_line(setup, tmp_path, args, message):
+    root, _, _, _ = setup
+    app = typer.Typer()
+    cli_eval.register(app)
+    if args[0] == "embed":
+        args = args + ["--checkpoint", str(root / "out" / "skill"), "--out", str(tmp_path / "e.npz")]
+    else:
+        embed_run(root / "out" / "skill", Catalog.open(root / "data"), device="cpu", show_progress=False).save(tmp_path / "E.npz")
+        args = [str(tmp_path / a) if a == "E.npz" else a for a in args]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0 and isinstance(result.exception, EvaluationError)
+    assert message in str(result.exception)
+    assert not (tmp_path / "e.npz").exists()
 
 
 def test_search_finds_the_query_product_first_and_folds_designs(setup, tmp_path):
