@@ -22,37 +22,29 @@ import json
 import warnings
 from pathlib import Path
 
-import numpy as np
 import torch
 from rich.console import Console
 from rich.table import Table
 
 from skill_aug.atomic import atomic_write_text
 from skill_train.compare.runs import ensure_evaluated
-from skill_train.compare.stats import paired_difference
+from skill_train.compare.seeds import Metric
+from skill_train.compare.stats import paired_difference, spread
 from skill_train.eval.evaluate import EvalSettings
 from skill_train.eval.from_run import open_catalog, run_catalog
 from skill_train.run.folder import RunDir
 
-COLOUR_ENTROPY = ("colour entropy", ("color_entropy", "value"))
+COLOUR_ENTROPY = Metric(("color_entropy", "value"), "colour", "colour entropy", "nats")
 
 
-def figures(result: dict) -> list[tuple[str, tuple[str, ...]]]:
-    """(label, path into an evaluation): linear probe and k-NN accuracy of every attribute but colour,
-    then the colour entropy."""
-    out = [(f"{name} {label}", ("attributes", name, probe, "accuracy"))
-           for name, probes in result["attributes"].items() if name != "color"
-           for probe, label in (("linear", "linear"), ("knn", "k-NN")) if probe in probes]
-    return out + [COLOUR_ENTROPY]
+def figures(result: dict) -> list[Metric]:
+    """Linear probe and k-NN accuracy of every attribute but colour in ``result``, then the colour entropy."""
+    return [Metric(("attributes", name, probe, "accuracy"), name, f"{name} {label}", "fraction")
+            for name, probes in result["attributes"].items() if name != "color"
+            for probe, label in (("linear", "linear"), ("knn", "k-NN")) if probe in probes] + [COLOUR_ENTROPY]
 
 
-def figure(result: dict, path: tuple[str, ...]) -> float:
-    for key in path:
-        result = result[key]
-    return float(result)
-
-
-def evaluate_both(run_dir: Path) -> dict[str, dict[str, float]]:
+def evaluate_both(run_dir: Path) -> dict[str, dict[str, float | None]]:
     """The run's cached colour evaluation (``eval.json``) and its grey one (``eval-grey.json``, made
     here when missing, as ``skill compare --input grey`` would), with the same settings."""
     run = RunDir(run_dir)
@@ -60,7 +52,7 @@ def evaluate_both(run_dir: Path) -> dict[str, dict[str, float]]:
     settings = EvalSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in cached["settings"].items()})
     catalog = open_catalog(run_catalog(run.config_values()))
     grey, _ = ensure_evaluated(run_dir, catalog, settings, "cpu", 0, "grey")
-    return {name: {"colour": figure(cached, path), "grey": figure(grey, path)} for name, path in figures(cached)}
+    return {m.label: {"colour": m.value(cached), "grey": m.value(grey), "unit": m.unit} for m in figures(cached)}
 
 
 def main() -> None:
@@ -95,10 +87,14 @@ def main() -> None:
             grey = [by_seed[s][name]["grey"] for s in seeds]
             diff = paired_difference(grey, colour)
             summary[row][name] = {"seeds": seeds, "colour": colour, "grey": grey, "grey_minus_colour": diff.to_json()}
-            scale = 1.0 if name == COLOUR_ENTROPY[0] else 100.0
-            spread = lambda xs: f"{np.mean(xs) * scale:.2f} ± {np.std(xs, ddof=1) * scale if len(xs) > 1 else 0:.2f}"  # noqa: E731
+            scale = 100.0 if by_seed[seeds[0]][name]["unit"] == "fraction" else 1.0
+
+            def mean_sd(values: list) -> str:
+                found = spread(values)
+                return f"{found.mean * scale:.2f} ± {(found.sd or 0.0) * scale:.2f}"
+
             interval = (f"[{diff.low * scale:+.2f}, {diff.high * scale:+.2f}]" if diff.low is not None else "[n/a]")
-            table.add_row(row, name, spread(colour), spread(grey), f"{diff.mean * scale:+.2f} {interval}")
+            table.add_row(row, name, mean_sd(colour), mean_sd(grey), f"{diff.mean * scale:+.2f} {interval}")
     console.print(table)
     if args.json:
         atomic_write_text(args.json, json.dumps({"runs": str(args.runs), "rows": summary}, indent=2))

@@ -192,7 +192,7 @@ def seeded_tables(report: dict) -> list[Table]:
 
 
 def input_note(report: dict) -> str:
-    """`` Embedded grey (--input grey).`` when the report's embeddings were made from grey photos, else ``""``."""
+    """A sentence (with a leading space) saying the report's rows were embedded from grey photos, else ``""``."""
     if report.get("input", "colour") == "colour":
         return ""
     return f" Every row embedded its held-out photos {report['input']} (`--input {report['input']}`)."

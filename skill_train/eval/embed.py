@@ -50,6 +50,11 @@ class LoadedRun:
     policy_name: str | None
 
 
+def shown(image: np.ndarray, input: str) -> np.ndarray:
+    """What the backbone is shown of a photo after H: the photo itself (``colour``) or its grey version."""
+    return grey_rgb(image) if input == "grey" else image
+
+
 class Preprocess:
     """Each product's H as a picklable callable (DataLoader workers may be spawned): ``pre(image, product)``.
 
@@ -108,8 +113,8 @@ class _PhotoDataset(Dataset):
     """(product index, photo index) pairs → normalised tensors; unreadable photos give None."""
 
     def __init__(self, catalog: Any, items: list[tuple[int, int]], size: int, preprocess: Callable | None,
-                 grey: bool = False):
-        self.catalog, self.items, self.size, self.preprocess, self.grey = catalog, items, size, preprocess, grey
+                 input: str = "colour"):
+        self.catalog, self.items, self.size, self.preprocess, self.input = catalog, items, size, preprocess, input
 
     def __len__(self) -> int:
         return len(self.items)
@@ -125,7 +130,7 @@ class _PhotoDataset(Dataset):
             image = self.preprocess(image, self.catalog[product_index])
         elif self.preprocess:
             image = self.preprocess(image)
-        return i, photo_tensor(grey_rgb(image) if self.grey else image, self.size)
+        return i, photo_tensor(shown(image, self.input), self.size)
 
 
 def _collate(batch: list[tuple[int, torch.Tensor | None]]) -> tuple[list[int], torch.Tensor | None, int]:
@@ -159,7 +164,7 @@ def embed_catalog(
     if not items:
         raise EvaluationError(f"{catalog.source}: the catalogue has no photos to embed")
     loader = DataLoader(
-        _PhotoDataset(catalog, items, size, preprocess, grey=input == "grey"),
+        _PhotoDataset(catalog, items, size, preprocess, input),
         batch_size=batch_size,
         num_workers=workers,
         collate_fn=_collate,

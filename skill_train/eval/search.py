@@ -22,9 +22,9 @@ import numpy as np
 import torch
 
 from skill_aug.catalog import CATEGORY_COLUMN
-from skill_aug.images import grey_rgb, read_image
+from skill_aug.images import read_image
 from skill_train.eval.checks import check_search_options
-from skill_train.eval.embed import embed_run, load_run
+from skill_train.eval.embed import embed_run, load_run, shown
 from skill_train.eval.embeddings import EmbeddingTable
 from skill_train.eval.errors import EvaluationError
 from skill_train.eval.metrics import l2_normalize
@@ -73,7 +73,7 @@ def embed_query(run_dir: Path, image_path: Path, device: str = "cpu", category: 
     image = read_image(image_path)
     if run.preprocess is not None:
         image = run.preprocess(image, category=category)
-    x = photo_tensor(grey_rgb(image) if input == "grey" else image, run.img_size)[None].to(device)
+    x = photo_tensor(shown(image, input), run.img_size)[None].to(device)
     return l2_normalize(run.model.to(device)(x).float().cpu().numpy())[0]
 
 
