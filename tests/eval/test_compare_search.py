@@ -20,7 +20,7 @@ from skill_train.compare.runs import compare
 from skill_train.eval.embed import embed_run
 from skill_train.eval.errors import EvaluationError
 from skill_train.compare.rows import RowSpec, low_colour_space, select, standard_rows
-from skill_train.eval.search import search, top_k
+from skill_train.eval.search import index_path, search, top_k
 
 TINY = {
     "method": "dino", "arch": "vit_tiny_patch16_224",
@@ -163,6 +163,14 @@ def test_search_finds_the_query_product_first_and_folds_designs(setup, tmp_path)
     assert result.exit_code == 0, result.output
     assert cv2.imread(str(tmp_path / "s.png")).shape[1] > 4 * 128  # query + 3 hits
     assert len(json.loads((tmp_path / "s.json").read_text())["hits"]) == 3
+    # --input grey: the query and a second, grey index; the colour index stays as it was
+    colour_index = index_path(run, catalog)
+    colour_bytes = colour_index.read_bytes()
+    grey = search(run, catalog, product.paths[0], k=5, per="product", device="cpu", input="grey")
+    assert index_path(run, catalog, "grey").is_file() and index_path(run, catalog, "grey") != colour_index
+    assert colour_index.read_bytes() == colour_bytes
+    assert grey[0].product_id == product.product_id and grey[0].score > 0.99
+    assert [h.score for h in grey] != [h.score for h in hits]
 
 
 def test_top_k_is_exact():
