@@ -141,9 +141,11 @@ def run_summary(
     run: RunDir, *, status: str, method: str | None, arch: str, steps: int, epochs_done: float,
     last: dict[str, Any], method_figures: dict[str, float], images_per_s: float, train_time_s: float,
     wall_time_s: float, device: str, world_size: int, precision: str, knn: dict[str, Any],
+    peak_gpu_memory_gib: float | None = None,
 ) -> dict[str, Any]:
     """The run's ``summary.json``: its status, the last step's loss and method statistics (``last``),
-    the method's own figures (``Method.summary``), throughput, times, where it ran and the k-NN check.
+    the method's own figures (``Method.summary``), throughput, times, where it ran (with the peak GPU
+    memory this process allocated, on CUDA) and the k-NN check.
 
     A run folder holding an untrained backbone (``method`` None, no steps) has the same keys.
     """
@@ -153,7 +155,8 @@ def run_summary(
         "final_stats": {k: v for k, v in last.items() if k not in STEP_KEYS},
         **method_figures,
         "images_per_s": images_per_s, "train_time_s": train_time_s, "wall_time_s": wall_time_s,
-        "device": device, "world_size": world_size, "precision": precision, "knn": knn,
+        "device": device, "world_size": world_size, "precision": precision,
+        "peak_gpu_memory_gib": peak_gpu_memory_gib, "knn": knn,
     }
 
 
@@ -182,6 +185,8 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
         ("wall time", f"{summary['wall_time_s']:.0f} s"),
         ("device", f"{summary['device']} × {summary['world_size']} process(es)"),
     ]
+    if summary.get("peak_gpu_memory_gib") is not None:
+        rows.append(("peak GPU memory", f"{summary['peak_gpu_memory_gib']:.2f} GiB per process"))
     for key, value in rows:
         run.add_row(key, str(value))
     tables = [run]

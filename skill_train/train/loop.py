@@ -147,7 +147,8 @@ def _batches(loader: Any) -> Iterator[dict[str, Any]]:
     return it
 
 
-def _precision(cfg: TrainConfig, device: torch.device) -> str:
+def resolve_precision(cfg: TrainConfig, device: torch.device) -> str:
+    """The run's autocast precision: fp32 off CUDA; on CUDA the preset's, with auto = bf16 where supported, else fp16."""
     if device.type != "cuda":
         return "fp32"  # autocast is used on CUDA only
     if cfg.precision == "auto":
@@ -199,11 +200,13 @@ def _train(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, wal
             if network is not None:
                 nn.SyncBatchNorm.convert_sync_batchnorm(network)
     method.to(device)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)  # the summary's peak is this run's alone
     if ctx.distributed:
         method.distribute(lambda net: DistributedDataParallel(
             net, device_ids=[device.index] if device.type == "cuda" else None))
     optimizer = torch.optim.AdamW(parameter_groups(method.student))
-    precision = _precision(cfg, device)
+    precision = resolve_precision(cfg, device)
     scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
     autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
 
@@ -416,6 +419,7 @@ def _finish(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, me
         last=last, method_figures=method.summary(last),  # DINO: ln K, the teacher's entropy and the KL
         images_per_s=throughput.steady, train_time_s=train_seconds, wall_time_s=time.perf_counter() - wall_start,
         device=str(ctx.device), world_size=ctx.world_size, precision=precision, knn=knn,
+        peak_gpu_memory_gib=torch.cuda.max_memory_allocated(ctx.device) / 2**30 if ctx.device.type == "cuda" else None,
     )
     run.write_summary(summary)
     for table in summary_tables(summary):
