@@ -79,7 +79,7 @@ def test_dress_has_one_policy_per_op_and_per_stage(tmp_path):
     per_op = [a for a in ablations if len(a.removed) == 1]
     assert [a.ops[0] for a in per_op] == [op.name for op in spec.local_set + spec.preprocess]
     assert [a.name for a in ablations if len(a.removed) > 1] == ["skill-no-local", "skill-no-preprocess"]
-    assert (tmp_path / "policies" / "dress-without-RegionCrop.yaml").is_file()
+    assert (tmp_path / "policies" / "dress-without-GridDistortion.yaml").is_file()
 
 
 def test_a_third_party_type_keeps_two_ops_of_one_class_apart(tmp_path, third_party):
