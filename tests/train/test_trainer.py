@@ -95,6 +95,7 @@ def test_run_folder_holds_everything(finished_run):
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "finished" and summary["steps"] == 4 and summary["world_size"] == 1
     assert summary["final_loss"] == rows[-1]["loss"] and summary["images_per_s"] > 0
+    assert summary["device"] == "cpu" and summary["peak_gpu_memory_gib"] is None  # a CUDA run records its peak
     knn = summary["knn"]
     assert knn["group_by"] == "design_id" and knn["test_products"] == 4
     for name in ("pattern", "color"):
@@ -271,3 +272,20 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(catalog, policy_file, tmp_p
     assert "Traceback" not in stderr
     step = int(stdout.split("STOPPED")[1].split()[0])
     assert load_checkpoint(out)["next_step"] == step == len(metrics(out))
+
+
+def test_the_run_table_shows_peak_gpu_memory_only_for_a_cuda_run(finished_run):
+    import io
+
+    from rich.console import Console
+
+    from skill_train.run.log import summary_tables
+
+    def shown(summary: dict) -> str:
+        out = io.StringIO()
+        Console(file=out, width=120).print(summary_tables(summary)[0])
+        return out.getvalue()
+
+    summary = json.loads((finished_run / "summary.json").read_text())
+    assert "peak GPU memory" not in shown(summary)
+    assert "7.90 GiB per process" in shown({**summary, "device": "cuda:0", "peak_gpu_memory_gib": 7.9})
