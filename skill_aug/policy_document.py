@@ -237,7 +237,7 @@ def _trial_photo() -> np.ndarray:
 def _trial_run(cls: type, params: dict[str, Any]) -> str | None:
     """Apply the op (``p`` forced to 1) to a small photo; what went wrong, or ``None``.
 
-    Values an op accepts but cannot use (a median kernel OpenCV refuses) show up here, at
+    Values an op accepts but cannot use (a fixed crop larger than the photo) show up here, at
     validation, instead of in the middle of a run; so do plugin ops that raise or return
     something other than an image.
     """
