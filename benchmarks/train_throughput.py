@@ -33,13 +33,13 @@ from rich.table import Table
 
 from skill_aug.atomic import atomic_write_text
 from skill_train.methods.dino import DINOLoss
-from skill_train.models.device import resolve_device
+from skill_train.models.device import peak_gpu_memory_gib, resolve_device
 from skill_train.models.ema import ema_update
 from skill_train.models.param_groups import parameter_groups
 from skill_train.run.config import TrainConfig
 from skill_train.train.build import build_method
 from skill_train.train.data import resolve_policy
-from skill_train.train.loop import clip_gradients, resolve_precision, train
+from skill_train.train.loop import AUTOCAST_DTYPES, clip_gradients, resolve_precision, train
 
 
 def _views(cfg: TrainConfig, n_local: int, batch: int, device: torch.device) -> list[torch.Tensor]:
@@ -64,16 +64,12 @@ def _rate(fn, batch: int, steps: int, device: torch.device, warmup: int = 3) -> 
     return batch * steps / (time.perf_counter() - start)
 
 
-def _peak_gib(device: torch.device) -> float | None:
-    return torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
-
-
 def bare_and_compute(cfg: TrainConfig, n_local: int, steps: int) -> dict[str, float | None]:
     """Images/s of the student's forward/backward alone, and of a whole optimiser step without data
     (each under the run's autocast), with the peak GPU memory of the whole step."""
     device = resolve_device(cfg.device)
     precision = resolve_precision(cfg, device)
-    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+    dtype = AUTOCAST_DTYPES.get(precision)
     method = build_method(cfg, cfg.high_res_size or 224)[0]
     method.to(device)
     student, teacher = method.student, method.teacher
@@ -111,7 +107,7 @@ def bare_and_compute(cfg: TrainConfig, n_local: int, steps: int) -> dict[str, fl
         torch.cuda.reset_peak_memory_stats(device)
     compute_rate = _rate(full_step, cfg.batch_size, steps, device)
     return {"precision": precision, "bare_images_per_s": bare_rate, "compute_images_per_s": compute_rate,
-            "compute_peak_gpu_memory_gib": _peak_gib(device)}
+            "compute_peak_gpu_memory_gib": peak_gpu_memory_gib(device)}
 
 
 def trainer_rate(cfg: TrainConfig, steps: int) -> dict[str, float | None]:
@@ -189,12 +185,14 @@ def main() -> None:
     for col in ("precision", "bare fwd/bwd img/s", "full step, no data", "trainer img/s", "within epochs",
                 "trainer / step", "peak GiB (step)", "peak GiB (trainer)"):
         table.add_column(col, justify="right")
-    gib = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
+    def shown(value: float | None, digits: int) -> str:
+        return "–" if value is None else f"{value:.{digits}f}"
+
     for row in rows:
         table.add_row(row["precision"], f"{row['bare_images_per_s']:.1f}", f"{row['compute_images_per_s']:.1f}",
-                      f"{row['trainer_images_per_s']:.1f}", f"{row['trainer_within_epoch_images_per_s'] or 0:.1f}",
+                      f"{row['trainer_images_per_s']:.1f}", shown(row["trainer_within_epoch_images_per_s"], 1),
                       f"{row['trainer_over_compute']:.2f}",
-                      gib(row["compute_peak_gpu_memory_gib"]), gib(row["trainer_peak_gpu_memory_gib"]))
+                      shown(row["compute_peak_gpu_memory_gib"], 2), shown(row["trainer_peak_gpu_memory_gib"], 2))
     console.print(table)
     if args.json:
         atomic_write_text(args.json, json.dumps(result, indent=2) + "\n")

@@ -22,3 +22,9 @@ def resolve_device(device: str = "auto") -> torch.device:
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise DeviceError(f"--device {device}: no CUDA device is available here (use --device cpu)")
     return resolved
+
+
+def peak_gpu_memory_gib(device: torch.device) -> float | None:
+    """The most GPU memory this process has allocated on ``device`` since its last reset, in GiB;
+    ``None`` off CUDA."""
+    return torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None

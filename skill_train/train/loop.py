@@ -30,6 +30,7 @@ from skill_aug.errors import SkillAugError, first_line
 from skill_train.eval.embed import Preprocess
 from skill_train.eval.knn import knn_checks
 from skill_train.methods import Method
+from skill_train.models.device import peak_gpu_memory_gib
 from skill_train.models.param_groups import parameter_groups
 from skill_train.run.checkpoint import (
     CheckpointError,
@@ -147,6 +148,10 @@ def _batches(loader: Any) -> Iterator[dict[str, Any]]:
     return it
 
 
+#: The autocast dtype of each precision :func:`resolve_precision` gives (fp32: no autocast).
+AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
 def resolve_precision(cfg: TrainConfig, device: torch.device) -> str:
     """The run's autocast precision: fp32 off CUDA; on CUDA the preset's, with auto = bf16 where supported, else fp16."""
     if device.type != "cuda":
@@ -208,7 +213,7 @@ def _train(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, wal
     optimizer = torch.optim.AdamW(parameter_groups(method.student))
     precision = resolve_precision(cfg, device)
     scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
-    autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+    autocast_dtype = AUTOCAST_DTYPES.get(precision)
 
     total_steps = cfg.epochs * spe
     lr_schedule = cosine_schedule(scaled_lr(cfg.base_lr, cfg.batch_size), cfg.min_lr, cfg.epochs, spe, cfg.warmup_epochs)
@@ -419,7 +424,7 @@ def _finish(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, me
         last=last, method_figures=method.summary(last),  # DINO: ln K, the teacher's entropy and the KL
         images_per_s=throughput.steady, train_time_s=train_seconds, wall_time_s=time.perf_counter() - wall_start,
         device=str(ctx.device), world_size=ctx.world_size, precision=precision, knn=knn,
-        peak_gpu_memory_gib=torch.cuda.max_memory_allocated(ctx.device) / 2**30 if ctx.device.type == "cuda" else None,
+        peak_gpu_memory_gib=peak_gpu_memory_gib(ctx.device),
     )
     run.write_summary(summary)
     for table in summary_tables(summary):
