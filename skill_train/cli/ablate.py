@@ -1,6 +1,6 @@
 """``skill ablate``: a thin command over :mod:`skill_train.compare.ablation`.
 
-    skill ablate --task dress [--seeds 3] [--out DIR] [--preset cpu] [--data DIR] [--epochs N]
+    skill ablate --task dress [--seeds 3] [--only RegionCrop --only local] [--out DIR] [--preset cpu]
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ def register(app: typer.Typer) -> None:
         task: str = typer.Option(..., help="Product type whose local set A_i and preprocessing H are ablated."),
         seeds: str = typer.Option("1", help="A count (3: seeds 0, 1, 2) or a list (0,1,2); every row runs per seed "
                                             "in OUT/ROW/seed-N and each op's worth gets a 95 % interval (n/a with one)."),
+        only: List[str] = typer.Option([], help="Only these ablations (repeatable): an op's class (RegionCrop), a row's "
+                                                "op name where the class repeats (local-2-Affine), or a whole stage "
+                                                "(local, preprocess); the full policy always runs."),
         out: Optional[Path] = typer.Option(None, help="Folder for the policies, runs and report (default runs/ablate-TASK)."),
         data: Optional[str] = typer.Option(None, help="Catalogue (default: the task's synthetic catalogue)."),
         preset: str = typer.Option("cpu", help="Training preset every row shares (cpu, paper or a YAML file)."),
@@ -46,8 +49,8 @@ def register(app: typer.Typer) -> None:
         console = Console()
         folder = out or RUNS_ROOT / f"ablate-{task}"
         try:
-            report = run_ablate(task, folder, seeds=seed_list, attributes=attribute, log=console.print, data=data,
-                                preset=preset, epochs=epochs, batch_size=batch_size, products=products,
+            report = run_ablate(task, folder, seeds=seed_list, attributes=attribute, log=console.print, only=only,
+                                data=data, preset=preset, epochs=epochs, batch_size=batch_size, products=products,
                                 map_kind=map_kind, device=device, workers=workers, input=input)
         except TrainingInterrupted as stop:
             console.print(f"[yellow]{stop}[/]; run the same command again to resume (finished runs are reused)")

@@ -96,13 +96,34 @@ def ablations_of(task: str, spec: Any) -> list[Ablation]:
     return out
 
 
-def ablation_rows(task: str, out: Path) -> tuple[list[RowSpec], list[Ablation]]:
-    """The full policy's row and one row per ablation, whose policy files are written (and
-    validated) under ``OUT/policies/``; returns the rows (full first) and the ablations."""
+def selected(task: str, ablations: Sequence[Ablation], only: Sequence[str]) -> list[Ablation]:
+    """The ablations ``only`` names (all when empty), in their own order.
+
+    A name is an op's class (``RegionCrop``: every row removing that class), a row's own op
+    name where the class repeats (``local-2-Affine``), or a whole stage (``local``, ``preprocess``;
+    a one-op stage's row also answers to its op's class).
+    """
+    def names(ablation: Ablation) -> set[str]:
+        if ablation.name.startswith("skill-no-"):
+            return {STAGES[ablation.stage][0], *(ablation.ops if len(ablation.ops) == 1 else ())}
+        return {ablation.ops[0], ablation.name.removeprefix("skill-without-")}
+
+    valid = [n for a in ablations for n in sorted(names(a), key=len, reverse=True)]
+    for name in only:
+        if name not in valid:
+            choices = ", ".join(dict.fromkeys(valid))
+            raise EvaluationError(f"--only {name!r}: the {task} policy has no such op or stage; choose from {choices}")
+    return [a for a in ablations if not only or names(a) & set(only)]
+
+
+def ablation_rows(task: str, out: Path, only: Sequence[str] = ()) -> tuple[list[RowSpec], list[Ablation]]:
+    """The full policy's row and one row per ablation (those ``only`` names, see :func:`selected`),
+    whose policy files are written (and validated) under ``OUT/policies/``; returns the rows (full
+    first) and the ablations."""
     from skill_aug import load_policy
 
     spec = task_policy(task).spec
-    ablations = ablations_of(task, spec)
+    ablations = selected(task, ablations_of(task, spec), only)
     rows = [FULL]
     for ablation in ablations:
         path = Path(out) / "policies" / f"{ablation.policy_name(task)}.yaml"
@@ -166,9 +187,11 @@ def ablate(
     seeds: Sequence[int] = (0,),
     attributes: Sequence[str] = (),
     log: Callable[[str], None] = print,
+    only: Sequence[str] = (),
     **compare_options: Any,
 ) -> dict[str, Any]:
-    """Train (or reuse) and evaluate the full policy and every ablation per seed, write
+    """Train (or reuse) and evaluate the full policy and every ablation (or those ``only`` names,
+    see :func:`selected`) per seed, write
     ``ablation.json``, ``ablation.md`` and ``ablation.png`` (besides the comparison's own files)
     into ``out``; returns the ablation report. ``compare_options`` go to
     :func:`~skill_train.compare.runs.compare` (data, preset, epochs, batch_size, products, device, ...).
@@ -179,7 +202,7 @@ def ablate(
     from skill_train.eval.report import write_json
 
     out = Path(out)
-    rows, ablations = ablation_rows(task, out)
+    rows, ablations = ablation_rows(task, out, only)
     compared = compare(task, out, rows=rows, seeds=list(seeds), attributes=attributes, log=log, **compare_options)
     report = {"task": task, "seeds": compared["seeds"], "full": {"name": FULL.name, "label": FULL.label,
               "over_seeds": next(r for r in compared["rows"] if r["name"] == FULL.name)["over_seeds"]},

@@ -4,6 +4,7 @@ Training is real (the tiny preset); the evaluation is a stand-in with known figu
 
 import json
 import math
+import shutil
 import warnings
 from pathlib import Path
 
@@ -90,6 +91,19 @@ def test_a_third_party_type_keeps_two_ops_of_one_class_apart(tmp_path, third_par
         ("skill-no-preprocess", (0,)),  # a one-op H: removing its op is removing H, trained once
     ]
     assert ablations[0].label == "without Transpose (A_i #1)" and ablations[-1].label == "no preprocessing H (= without ToGray)"
+
+
+@pytest.mark.parametrize("only, rows", [
+    (["Transpose"], ["skill-without-local-1-Transpose", "skill-without-local-3-Transpose"]),
+    (["local-3-Transpose"], ["skill-without-local-3-Transpose"]),
+    (["local", "HorizontalFlip"], ["skill-without-HorizontalFlip", "skill-no-local"]),
+    (["ToGray"], ["skill-no-preprocess"]),  # a one-op stage answers to its op's class
+    (["preprocess"], ["skill-no-preprocess"]),
+])
+def test_only_picks_the_named_ablations_and_writes_only_their_policies(tmp_path, third_party, only, rows):
+    got, ablations = ablation_rows("rug", tmp_path, only)
+    assert [r.name for r in got] == ["skill", *rows] and [a.name for a in ablations] == rows
+    assert len(list((tmp_path / "policies").iterdir())) == len(rows)
 
 
 # --- the ranking on constructed numbers ----------------------------------------------------------
@@ -211,6 +225,20 @@ def test_a_second_ablate_trains_nothing(ablated, monkeypatch):
     assert [e["name"] for e in again["ranking"]][0] == "skill-no-local"
 
 
+def test_only_one_op_reuses_the_full_runs_and_ranks_that_op_alone(ablated, tmp_path, monkeypatch):
+    root, _, _ = ablated
+    shutil.copytree(root / "out", tmp_path / "out")
+
+    def no_training(cfg):
+        raise AssertionError(f"trained {cfg.out} again")
+
+    monkeypatch.setattr("skill_train.train.loop.train", no_training)
+    report = ablate("mat", tmp_path / "out", seeds=[0], attributes=("pattern",), log=lambda _: None, only=["HorizontalFlip"],
+                    data=str(root / "data"), preset=str(root / "tiny.yaml"), device="cpu")
+    assert [e["name"] for e in report["ranking"]] == ["skill-without-HorizontalFlip"]
+    assert report["ranking"][0]["metrics"]["attributes/pattern/linear/accuracy"]["mean"] == pytest.approx(-0.02)
+
+
 # --- bad input: one line, nothing written -------------------------------------------------------------
 
 
@@ -218,6 +246,8 @@ def test_a_second_ablate_trains_nothing(ablated, monkeypatch):
     (["--task", "dres"], "--task 'dres': unknown product type 'dres'"),
     (["--task", "blank"], "--task 'blank': its local set A_i and its preprocessing H are both empty; there is nothing to ablate"),
     (["--task", "mat", "--seeds", "1,1"], "--seeds '1,1': a seed is repeated"),
+    (["--task", "mat", "--only", "RegionCrop"],
+     "--only 'RegionCrop': the mat policy has no such op or stage; choose from Transpose, HorizontalFlip, local"),
 ])
 def test_bad_input_is_one_line_and_trains_nothing(tmp_path, third_party, args, message):
     app = typer.Typer()
