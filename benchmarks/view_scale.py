@@ -2,12 +2,14 @@
 
 The working size guarantees that G's crops of H(x) are never smaller than the view. An op of
 A_i that crops (``RegionCrop``) hands G a smaller image, so the views of a cropped draw can be
-enlarged: their detail is interpolated, not photographed. This draws views the way a policy
-does (H, one A_i draw per source photo, G's crop) on synthetic products of each type and
-reports the share of views enlarged more than 1.5× and the median enlargement (view side /
-shorter side of the crop of the image G crops from; below 1 the view is a reduction). On a photo
-larger than the working size those pixels are the working image's: the photo had more, but the
-shrink after H has already dropped them.
+enlarged: their detail is interpolated, not photographed. A policy whose local set zooms in
+therefore keeps H(x) at the source size (working size × the zoom) and shrinks to the working
+size only after the zooming op, so on a photo that has the pixels a close-up is cut from them.
+This draws views the way a policy does (H, one A_i draw per source photo, G's crop) on
+synthetic products of each type and reports the share of views enlarged more than 1.5× and the
+median enlargement (view side / shorter side of the crop of the image G crops from; below 1 the
+view is a reduction). ``--no-source-size`` measures the policy as it was before the source size (H(x) at
+the working size), for comparison.
 
     python benchmarks/view_scale.py [--types dress shirt shoes] [--products 30] [--json scale.json]
 
@@ -36,7 +38,10 @@ SETTINGS = (("paper views, 1024 px photos", (224, 96), 1024), ("CPU preset views
 
 
 def enlargements(policy, photo_size: int, products: int, draws: int, seed: int = 0) -> dict[str, np.ndarray]:
-    """Per view group, the enlargement of every view drawn from ``products`` synthetic photos."""
+    """Per view group, the enlargement of every view drawn from ``products`` synthetic photos: the
+    view's side over the shorter side of its crop of the image G crops from. Every pixel of that
+    image is a pixel of the photo (H's crops and the shrinks only drop pixels), so above 1 the
+    view is interpolated."""
     rs = np.random.default_rng(seed)
     out: dict[str, list[float]] = {"high_res": [], "low_res": []}
     space = policy.spec.global_space
@@ -54,12 +59,24 @@ def enlargements(policy, photo_size: int, products: int, draws: int, seed: int =
     return {name: np.asarray(v) for name, v in out.items()}
 
 
+def without_source_size(policy):
+    """``policy`` with H(x) at the working size, as before the source size (its zoom not declared)."""
+    import skill_aug.policy as policy_module
+
+    kept, policy_module.MAX_ZOOM = policy_module.MAX_ZOOM, 1.0
+    try:
+        return policy.replace()
+    finally:
+        policy_module.MAX_ZOOM = kept
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--types", nargs="+", default=None, help="product types (default: every installed one)")
     parser.add_argument("--products", type=int, default=30)
     parser.add_argument("--draws", type=int, default=4, help="A_i draws per product")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--no-source-size", action="store_true", help="H(x) at the working size, as before the source size")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     types = args.types or sorted(get_registry().product_types)
@@ -71,12 +88,13 @@ def main() -> None:
         base = skill_aug.policy_for_task(task)
         for setting, (high, low), photo_size in SETTINGS:
             sized = base.with_view_sizes(high, low)
+            sized = without_source_size(sized) if args.no_source_size else sized
             for variant, policy in (("full", sized), ("no local set", sized.replace(local_set=()))):
                 found = enlargements(policy, photo_size, args.products, args.draws)
                 cells = [f"{np.mean(v > 1.5):.2f}" if i == 0 else f"{np.median(v):.2f}"
                          for v in found.values() for i in range(2)]
                 table.add_row(task, setting, variant, *cells)
-                results.append({"type": task, "setting": setting, "policy": variant,
+                results.append({"type": task, "setting": setting, "policy": variant, "source_size": not args.no_source_size,
                                 **{name: {"over_1.5": float(np.mean(v > 1.5)), "median": float(np.median(v))}
                                    for name, v in found.items()}})
     Console().print(table)

@@ -63,7 +63,7 @@ def _catalogue_record(path: str) -> Any:
 
 
 def _policy_tree(pol: Any) -> Tree:
-    """One resolved policy as a tree: H, the working size, A_i and G, each with where it came from."""
+    """One resolved policy as a tree: H, the working (and source) size, A_i and G, each with where it came from."""
     doc = pol.to_document()
     tree = Tree(f"[bold]{pol.spec.name}[/] (task: {pol.task or 'none'})")
     sources = pol.sources
@@ -78,6 +78,10 @@ def _policy_tree(pol: Any) -> Tree:
     add_ops(tree.add(f"preprocess H  [dim]from {sources.get('preprocess', '?')}[/]"), doc["preprocess"])
     tree.add(f"working size: {doc['working_size']} px shorter side after H  "
              f"[dim]{sources.get('working_size', '?')}[/]")
+    if pol.source_size > pol.working_size:
+        last = pol.spec.local_set[pol.last_zooming_op].name
+        tree.add(f"source size: {pol.source_size} px: H(x) kept larger for A_i's close-ups (zoom ×{pol.zoom:.2f}), "
+                 f"shrunk to the working size after {last}")
     draws = doc["local_set_draws"].replace("_", " ")
     add_ops(tree.add(f"local set A_i, drawn {draws}  [dim]from {sources.get('local_set', '?')}[/]"),
             doc["local_set"])

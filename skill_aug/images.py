@@ -71,7 +71,7 @@ def read_image(
     the aspect ratio is kept, so a photo whose sides differ by more than
     ``max_side / min_side`` cannot meet both and is refused. ``max_pixels`` refuses
     decompression bombs from the header, before any pixel is decoded. ``decode_size`` is the
-    shorter side the caller needs at most (a policy's working size): a JPEG is then decoded
+    shorter side the caller needs at most (a policy's source size): a JPEG is then decoded
     at the smallest DCT scale (1/2, 1/4, 1/8) whose shorter side still reaches it, and
     returned at that size (the caller shrinks it the rest of the way, after cropping).
 

@@ -6,7 +6,10 @@
 H runs on the photo as read; its result is scaled down to the policy's working size (the
 shorter side at which no view's crop is smaller than the view, see
 :func:`skill_aug.spec.derived_working_size`) before A_i and G, which therefore cost the
-same for a 500 px and a 3000 px photo.
+same for a 500 px and a 3000 px photo. A local set that zooms in (``RegionCrop``) gets H(x)
+larger, at the *source size* (working size × :attr:`Policy.zoom`), and the shrink to the
+working size follows its last zooming op: a close-up of a large photo then holds the photo's
+own pixels rather than an enlargement of the working image.
 
 A_i is drawn once per source photo and shared by that photo's views (``local_set_draws:
 per_photo``, Eq. 1–2 as written: A_i(x′) feeds x1 and every y), or once per view
@@ -17,6 +20,7 @@ per_photo``, Eq. 1–2 as written: A_i(x′) feeds x1 and every y), or once per 
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,8 +77,20 @@ def _share_random_state(transform: Any, gen: np.random.Generator, py: random.Ran
             _share_random_state(child, gen, py)
 
 
+#: The deepest zoom a source size follows (× the working size): a local set that zooms further
+#: enlarges its closest close-ups rather than keep H(x) ever larger.
+MAX_ZOOM = 4.0
+
+
 def _build_ops(ops: Sequence[OpSpec], registry: Registry) -> list[Any]:
     return [make_op(registry.op_class(op.name), op.params) for op in ops]
+
+
+def op_zoom(op: OpSpec, registry: Registry) -> float:
+    """How far ``op`` can enlarge part of its input (1 for an op that does not zoom in): its
+    class's ``max_zoom(params)`` where it declares one (``RegionCrop`` does)."""
+    declared = getattr(registry.op_class(op.name), "max_zoom", None)
+    return max(1.0, float(declared(op.params))) if callable(declared) else 1.0
 
 
 class Policy:
@@ -89,9 +105,13 @@ class Policy:
         self.spec = spec
         reg = self._registry
         self._preprocess = _SeededPipeline(A.Compose(_build_ops(spec.preprocess, reg)))
+        zooms = [op_zoom(op, reg) for op in spec.local_set]
+        self._zoom = min(max(zooms, default=1.0), MAX_ZOOM)
+        #: Position in A_i of its last zooming op (the shrink to the working size follows it), or None.
+        self.last_zooming_op: int | None = max((i for i, z in enumerate(zooms) if z > 1.0), default=None)
         # per_photo: A_i once per source photo, its views crop that; per_view: A_i inside every view.
         self._per_photo = spec.local_set_draws == "per_photo"
-        self._local = _SeededPipeline(A.Compose(_build_ops(spec.local_set, reg))) if self._per_photo else None
+        self._local = _SeededPipeline(A.Compose(self._local_ops())) if self._per_photo else None
         self._groups: dict[str, list[_SeededPipeline]] = {}
         for group_name, group in self._named_groups():
             self._groups[group_name] = [
@@ -104,6 +124,15 @@ class Policy:
         space = self.spec.global_space
         return [("high_res", space.high_res), ("low_res", space.low_res)]
 
+    def _local_ops(self) -> list[Any]:
+        """A_i's ops, with the shrink to the working size after its last zooming op (if any)."""
+        from skill_aug.ops import ShrinkToShorterSide
+
+        ops = _build_ops(self.spec.local_set, self._registry)
+        if self.last_zooming_op is not None and self.source_size > self.working_size:
+            ops.insert(self.last_zooming_op + 1, ShrinkToShorterSide(self.working_size))
+        return ops
+
     def _view_compose(self, group: ViewGroup, index: int) -> Any:
         """(A_i, when drawn per view,) then G's crop to the group's size, then G's ops for view ``index``."""
         import albumentations as A
@@ -111,7 +140,7 @@ class Policy:
         from skill_aug.ops import AntialiasedResizedCrop
 
         crop = AntialiasedResizedCrop(size=(group.size, group.size), scale=group.scale, ratio=group.ratio, p=1.0)
-        local = [] if self._per_photo else [A.Compose(_build_ops(self.spec.local_set, self._registry), p=1.0)]
+        local = [] if self._per_photo else [A.Compose(self._local_ops(), p=1.0)]
         return A.Compose([*local, crop, *_build_ops(group.ops_for_view(index), self._registry)])
 
     @property
@@ -150,19 +179,31 @@ class Policy:
         return self.spec.resolved_working_size
 
     @property
+    def zoom(self) -> float:
+        """How far A_i can enlarge part of H(x): its zooming ops' deepest ``max_zoom`` (``RegionCrop``:
+        1 / the smallest window), at most ``MAX_ZOOM``; 1 when no op of A_i zooms in."""
+        return self._zoom
+
+    @property
+    def source_size(self) -> int:
+        """Shorter side (px) H(x) is kept at for A_i: the working size × :attr:`zoom`, so that a
+        close-up still holds the working size of the photo's own pixels (when the photo has them)."""
+        return math.ceil(self.working_size * self._zoom)
+
+    @property
     def sources(self) -> dict[str, str]:
         """Where each part came from: the file and line, or the plugin and distribution."""
         return dict(self.resolved.sources)
 
     # -- applying ----------------------------------------------------------------------
     def preprocess(self, image: np.ndarray, seed: int = 0) -> np.ndarray:
-        """H applied to one source photo, scaled down to the working size (never up)."""
+        """H applied to one source photo, scaled down to the source size (never up): what A_i starts from."""
         done = self._preprocess(_check_image(image), seed)
         if min(done.shape[:2]) < DEFAULT_MIN_SIDE:
             # H cropped to a speck (a near-empty photo): A_i gets no less than a photo read_image returns,
             # since ops with a grid (GridDistortion) divide by the side
             return grow_to_shorter_side(done, DEFAULT_MIN_SIDE)
-        return shrink_to_shorter_side(done, self.working_size)
+        return shrink_to_shorter_side(done, self.source_size)
 
     def __call__(
         self, images: Sequence[np.ndarray], rng: np.random.Generator | int | None = None,
@@ -170,7 +211,7 @@ class Policy:
     ) -> MultiView:
         """Views of one product from its photos: x′ = ``images[0]``, x″ = ``images[1]`` (or x′).
 
-        ``preprocessed[i]`` says ``images[i]`` already is H(x) at the working size (read from
+        ``preprocessed[i]`` says ``images[i]`` already is H(x) at the source size (read from
         a prepared catalogue): H is then skipped for it; the views draw the same numbers.
         """
         if len(images) == 0:

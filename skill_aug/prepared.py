@@ -1,8 +1,9 @@
-"""A prepared catalogue: every photo's H(x) stored once, at the policy's working size.
+"""A prepared catalogue: every photo's H(x) stored once, at the policy's source size.
 
 H (the preprocessing) and the decoding of a 2000 px catalogue JPEG cost more than all the
 views of a product together. Where H is deterministic, its result is the same every epoch,
-so it can be computed once and stored at the working size, as pre-resized ImageNet copies
+so it can be computed once and stored at the source size (the working size, or larger for a
+local set that zooms in: :attr:`skill_aug.Policy.source_size`), as pre-resized ImageNet copies
 are. Training then reads the small JPEGs and skips H.
 
     >>> store = prepare(catalog, policy)               # writes ROOT/.skill-prepared/<key>/
@@ -11,7 +12,7 @@ are. Training then reads the small JPEGs and skips H.
 
 The cache lives beside the photos (``ROOT/.skill-prepared/`` for a folder catalogue,
 ``MANIFEST.skill-prepared/`` beside a manifest). Its key is a hash of H's ops and the
-working size, so another policy never reads it. Each photo's entry records the source
+source size, so another policy never reads it. Each photo's entry records the source
 file's size and modification time: a photo changed since is read from its source instead
 (never silently stale). The whole store is written in a temporary folder and renamed into
 place, so a run never sees a half-written one.
@@ -41,9 +42,9 @@ __all__ = [
 
 #: Folder name of the cache beside a folder catalogue's products (hidden: never a product).
 PREPARED_FOLDER = ".skill-prepared"
-#: Version of the stored images (layout and how they are scaled to the working size); part of the
-#: key, so a new version never reads an old one. 2: the whole-factor box + bilinear shrink.
-FORMAT = 2
+#: Version of the stored images (layout and how they are scaled); part of the key, so a new version
+#: never reads an old one. 2: the whole-factor box + bilinear shrink; 3: stored at the source size.
+FORMAT = 3
 #: JPEG quality of the stored images: the difference to H(x) stays at resampling-noise level.
 JPEG_QUALITY = 95
 MANIFEST = "manifest.json"
@@ -55,9 +56,9 @@ DETERMINISTIC_ALBUMENTATIONS = frozenset({
 
 
 def preparation_key(policy: Any) -> str:
-    """A short hash of what a prepared image depends on: H's ops, the working size, the layout."""
+    """A short hash of what a prepared image depends on: H's ops, the source size, the layout."""
     what = {"format": FORMAT, "preprocess": [op.to_yaml() for op in policy.spec.preprocess],
-            "working_size": policy.working_size}
+            "source_size": policy.source_size}
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -91,11 +92,11 @@ def _stamp(path: str | os.PathLike[str]) -> list[int]:
 
 @dataclass
 class PreparedStore:
-    """An existing prepared catalogue for one policy: source photo → stored H(x) at the working size."""
+    """An existing prepared catalogue for one policy: source photo → stored H(x) at the source size."""
 
     folder: Path
     key: str
-    working_size: int
+    source_size: int
     entries: dict[str, dict[str, Any]]
 
     @classmethod
@@ -111,7 +112,7 @@ class PreparedStore:
         if not isinstance(manifest, dict) or manifest.get("key") != folder.name \
                 or not isinstance(manifest.get("photos"), dict):
             return None
-        return cls(folder, folder.name, int(manifest["working_size"]), manifest["photos"])
+        return cls(folder, folder.name, int(manifest["source_size"]), manifest["photos"])
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -142,7 +143,7 @@ def find_stores(catalog: Any, policies: Iterable[Any]) -> dict[str, PreparedStor
 def prepare(catalog: Any, policy: Any, *, products: Iterable[int] | None = None,
             progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Store H(x) of every photo of ``catalog`` (or of its ``products``, by index) at ``policy``'s
-    working size; returns counts.
+    source size; returns counts.
 
     Raises :class:`SkillAugError` when H draws random parameters (nothing is written then).
     Unreadable photos are skipped and counted, as training skips them. An existing store of
@@ -164,7 +165,7 @@ def prepare(catalog: Any, policy: Any, *, products: Iterable[int] | None = None,
             for number, path in enumerate(catalog[index].paths):
                 try:
                     image = policy.preprocess(
-                        catalog.read_photos(index, [number], decode_size=policy.working_size).images[0])
+                        catalog.read_photos(index, [number], decode_size=policy.source_size).images[0])
                 except (ImageReadError, SkillAugError):
                     counts["unreadable"] += 1
                     continue
@@ -180,7 +181,7 @@ def prepare(catalog: Any, policy: Any, *, products: Iterable[int] | None = None,
                 counts["bytes"] += int(data.size)
             if progress:
                 progress(1)
-        manifest = {"key": key, "format": FORMAT, "policy": policy.spec.name, "working_size": policy.working_size,
+        manifest = {"key": key, "format": FORMAT, "policy": policy.spec.name, "source_size": policy.source_size,
                     "preprocess": [op.to_yaml() for op in policy.spec.preprocess], "photos": entries}
         atomic_write_text(building / MANIFEST, json.dumps(manifest, indent=1, default=str))
         os.chmod(building, default_mode(folder=True))
@@ -195,7 +196,7 @@ def prepare(catalog: Any, policy: Any, *, products: Iterable[int] | None = None,
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
-    return {**counts, "folder": str(root / key), "key": key, "working_size": policy.working_size}
+    return {**counts, "folder": str(root / key), "key": key, "source_size": policy.source_size}
 
 
 def read_prepared(path: Path) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The preview grid: one row per sample — x′, x″, H(x′) at the working size, the G_h views, the G_l views."""
+"""The preview grid: one row per sample — x′, x″, H(x′) at the source size, the G_h views, the G_l views."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def preview_rows(
         else:
             pair = [images[0]]
         views = policy(pair, rng=rng)
-        working = policy.preprocess(pair[0])  # what A_i and G start from: H(x′) at the working size
+        working = policy.preprocess(pair[0])  # what A_i starts from: H(x′) at the source size
         row = [("x'", pair[0]), ("x''", pair[-1]), (f"H(x') {working.shape[1]}x{working.shape[0]}", working)]
         row += [(f"x{i + 1}", v) for i, v in enumerate(views.global_views)]
         row += [(f"y{i + 1}", v) for i, v in enumerate(views.local_views)]

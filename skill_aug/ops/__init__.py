@@ -10,7 +10,8 @@ pipelines name them ``skill_aug.ops.<ClassName>``. Policies name them by class n
 - :class:`FastIllumination`: albumentations' ``Illumination``, its gain built from one row and one column.
 
 Not for policies to name: :class:`AntialiasedResizedCrop`, the crop every view of the global
-space G starts with (a policy sets its size, scale and ratio).
+space G starts with (a policy sets its size, scale and ratio), and :class:`ShrinkToShorterSide`,
+which follows a zooming op of A_i down to the working size (see :attr:`skill_aug.Policy.zoom`).
 
 Choices every catalogue product type makes the same way (:mod:`skill_aug.ops.common`):
 :func:`catalogue_preprocessing` (H: ForegroundCrop then PadToSquare) and
@@ -24,6 +25,7 @@ from skill_aug.ops.fold_shading import FoldShading
 from skill_aug.ops.foreground_crop import ForegroundCrop
 from skill_aug.ops.pad_to_square import PadToSquare
 from skill_aug.ops.region_crop import REGION_ANCHORS, RegionCrop
+from skill_aug.ops.shrink import ShrinkToShorterSide
 
 #: Every op this package defines, in the order ``skill-aug ops`` lists them.
 CUSTOM_OPS = (ForegroundCrop, PadToSquare, RegionCrop, FoldShading, FastIllumination)
@@ -37,6 +39,7 @@ __all__ = [
     "ForegroundCrop",
     "PadToSquare",
     "RegionCrop",
+    "ShrinkToShorterSide",
     "catalogue_preprocessing",
     "replicate_border",
 ]

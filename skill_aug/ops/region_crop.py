@@ -95,6 +95,17 @@ class RegionCrop(BaseCrop):
         self.reference = reference
         self.threshold = threshold
 
+    @classmethod
+    def max_zoom(cls, params: dict[str, Any]) -> float:
+        """How far a close-up can enlarge: the box side over the smallest window side.
+
+        The policy keeps H(x) this much larger than the working size (see
+        :attr:`skill_aug.Policy.zoom`), so on a large photo the window holds the photo's pixels
+        instead of enlarging the working image's.
+        """
+        low = params.get("size_range", (0.3, 0.6))[0]
+        return 1.0 / float(low)
+
     def get_params_dependent_on_data(self, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         """Choose a region, a size and a shift; return the window as ``crop_coords``."""
         image = image_from(data)

@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
                                            "product (default: each product's category picks its type)."),
         policy: Optional[Path] = typer.Option(None, "--policy", help="Policy YAML whose H to store."),
         preset: Optional[str] = typer.Option(None, "--preset", help="cpu, paper or a preset YAML: its view sizes "
-                                             "set the working size (default: cpu without a GPU, paper with one)."),
+                                             "set the source size (default: cpu without a GPU, paper with one)."),
         method: Optional[str] = typer.Option(None, "--method", help="Training method the run will use (dino by default)."),
         category_column: Optional[str] = typer.Option(None, "--category-column", help="As for skill train."),
         category_map: Optional[List[str]] = typer.Option(None, "--category-map", metavar="CATEGORY=TYPE",
@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
         unknown_category: Optional[str] = typer.Option(None, "--unknown-category", help="As for skill train."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON only."),
     ) -> None:
-        """Store every photo's H(x) at the working size once; `skill train --data` with the same flags reads it."""
+        """Store every photo's H(x) at the source size once; `skill train --data` with the same flags reads it."""
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
         from rich.table import Table
@@ -109,25 +109,25 @@ def register(app: typer.Typer) -> None:
         results = []
         with Progress(TextColumn("[bold]prepare[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=console, transient=as_json) as bar:
-            # types with the same H and working size share one store (H(x) is the same image)
+            # types with the same H and source size share one store (H(x) is the same image)
             groups: dict[str, tuple[list[str], Any, list[int]]] = {}
             for name, pol in policies.policies.items():
                 names, _, indices = groups.setdefault(preparation_key(pol), ([], pol, []))
                 names.append(pol.spec.name)
                 indices += [i for i, owner in enumerate(policies.products) if owner == name]
             for names, pol, indices in groups.values():
-                job = bar.add_task(f"{', '.join(names)} at {pol.working_size} px", total=len(indices))
+                job = bar.add_task(f"{', '.join(names)} at {pol.source_size} px", total=len(indices))
                 done = prepare(catalog, pol, products=sorted(indices), progress=lambda n, job=job: bar.advance(job, n))
                 results.append({"policy": ", ".join(names), "products": len(indices), **done})
         if as_json:
             typer.echo(json.dumps({"prepared": results}, indent=2))
             return
         table = Table(title=f"prepared {data_dir}")
-        for column in ("policy", "products", "photos", "unreadable", "working px", "MB", "folder"):
+        for column in ("policy", "products", "photos", "unreadable", "source px", "MB", "folder"):
             table.add_column(column, justify="left" if column in ("policy", "folder") else "right")
         for row in results:
             table.add_row(row["policy"], f"{row['products']:,}", f"{row['photos']:,}", f"{row['unreadable']:,}",
-                          str(row["working_size"]), f"{row['bytes'] / 1e6:,.1f}", row["folder"])
+                          str(row["source_size"]), f"{row['bytes'] / 1e6:,.1f}", row["folder"])
         console.print(table)
 
     app.add_typer(data, name="data")

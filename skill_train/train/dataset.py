@@ -141,9 +141,9 @@ class ProductDataset(Dataset):
 
     def _read(self, candidate: int, order: Sequence[int]) -> tuple[list[np.ndarray], list[bool], list[Path]]:
         """The first two readable photos of ``candidate`` in ``order``: each from its policy's prepared
-        store when that holds it unchanged, else decoded no larger than the working size needs."""
+        store when that holds it unchanged, else decoded no larger than the source size needs."""
         policy = self.policies.for_index(candidate)
-        decode_size = getattr(policy, "working_size", None)
+        decode_size = getattr(policy, "source_size", None)
         store = self.prepared.get(self.policies.name_of(candidate))
         if store is None:
             read = self.catalog.read_photos(candidate, order, limit=2, decode_size=decode_size)

@@ -372,7 +372,7 @@ def _header(cfg: TrainConfig, data: TrainData, ctx: DistContext, run_dir: Path, 
             precision: str) -> str:
     held_out = f", {len(data.split.test)} held out by {data.split.group_by}" if data.split else ""
     prepared = "".join(f"; H(x) read from the prepared catalogue {store.folder} ({len(store)} photos at "
-                       f"{store.working_size} px)" for store in data.prepared.values())
+                       f"{store.source_size} px)" for store in data.prepared.values())
     what = "resuming at step " + str(start) if start else "training"
     policies = data.policies
     policy = f"policy {data.policy.spec.name!r}" if len(policies.policies) == 1 else f"{len(policies.policies)} policies"

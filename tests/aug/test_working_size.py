@@ -17,6 +17,7 @@ import skill_aug
 from skill_aug import hookimpl
 from skill_aug.errors import PolicyError
 from skill_aug.images import read_image, shrink_to_shorter_side
+from skill_aug.ops import RegionCrop
 from skill_aug.policy import Policy
 from skill_aug.policy_document import resolve_document, resolve_policy_file
 from skill_aug.spaces import dino_global_space, skill_global_space
@@ -224,3 +225,67 @@ def test_h_that_crops_to_a_speck_still_hands_a_i_a_workable_image(registry):
     views = policy([photo], rng=0)
     assert min(SEEN["A_i"][0]) == 32
     assert all(v.shape == (224, 224, 3) for v in views.global_views)
+
+
+class UndeclaredRegionCrop(RegionCrop):
+    """RegionCrop as an op that does not declare its zoom: its close-ups come from the working image."""
+
+    max_zoom = None
+
+
+class ZoomRecorders:
+    @hookimpl
+    def register_ops(self, register):
+        register(SeenByLocalSet)
+        register(UndeclaredRegionCrop)
+
+
+@pytest.fixture
+def zoom_registry(isolated_registry):
+    SEEN.clear()
+    from skill_aug.ops import registration
+
+    return isolated_registry(("core_ops", registration), ("recorders", ZoomRecorders()))
+
+
+CPU_VIEWS = {"base": "skill", "high_res": {"size": 64}, "low_res": {"size": 32, "count": 2}}
+
+
+def close_up(op: str, size: float) -> dict:
+    return {op: {"regions": ["center"], "size_range": [size, size], "jitter": 0.0, "reference": "image", "p": 1.0}}
+
+
+@pytest.mark.parametrize("draws, local_calls", [("per_photo", 2), ("per_view", 4)])
+def test_a_zooming_local_set_starts_from_a_larger_h_and_the_ops_after_it_see_the_working_size(
+        zoom_registry, draws, local_calls):
+    policy = resolve({"local_set": [close_up("RegionCrop", 0.25), {"SeenByLocalSet": {"p": 1.0}}],
+                      "local_set_draws": draws, "global_space": CPU_VIEWS}, zoom_registry)
+    assert (policy.working_size, policy.zoom, policy.source_size, policy.last_zooming_op) == (166, 4.0, 664, 0)
+    photo = np.full((1500, 1000, 3), 200, np.uint8)
+    assert policy.preprocess(photo).shape[:2] == (996, 664)
+    policy([photo], rng=0)
+    # the centre quarter of H(x) at 664 px is 249 x 166: the working size, cut from the photo's pixels
+    # (from the 249 x 166 working image it would be 62 x 42, enlarged 1.5x by every 64 px view)
+    assert SEEN["A_i"] == [(249, 166)] * local_calls
+
+
+def test_an_op_that_does_not_zoom_keeps_h_at_the_working_size(zoom_registry):
+    policy = resolve({"local_set": [close_up("UndeclaredRegionCrop", 0.25), {"SeenByLocalSet": {"p": 1.0}}],
+                      "global_space": CPU_VIEWS}, zoom_registry)
+    assert (policy.zoom, policy.source_size, policy.last_zooming_op) == (1.0, 166, None)
+    policy([np.full((1500, 1000, 3), 200, np.uint8)], rng=0)
+    assert SEEN["A_i"] == [(62, 42)] * 2
+
+
+def test_a_close_up_of_a_real_photo_shows_detail_the_working_image_no_longer_has(zoom_registry):
+    photo = np.ascontiguousarray(load_sample_image("china.jpg"))  # 427 x 640, larger than the 166 px working size
+    declared, undeclared = (resolve({"local_set": [close_up(op, 0.3)], "global_space": CPU_VIEWS}, zoom_registry)
+                            for op in ("RegionCrop", "UndeclaredRegionCrop"))
+
+    def sharpness(policy) -> float:
+        views = [v for seed in range(8) for v in policy([photo], rng=seed).global_views]
+        return float(np.mean([np.abs(cv2.Laplacian(cv2.cvtColor(v, cv2.COLOR_RGB2GRAY), cv2.CV_32F)).mean()
+                              for v in views]))
+
+    # the same regions and the same view crops: only where the close-up's pixels came from differs
+    assert sharpness(declared) > 2 * sharpness(undeclared)  # about 4x

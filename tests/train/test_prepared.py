@@ -1,4 +1,4 @@
-"""The prepared catalogue: H(x) stored once at the working size, read by training, never stale."""
+"""The prepared catalogue: H(x) stored once at the source size, read by training, never stale."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def curtains_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def policy():
-    return skill_aug.policy_for_task("curtains").with_view_sizes(64, 32)  # the CPU preset's views: 166 px
+    # the CPU preset's views: working size 166 px; RegionCrop's zoom (1 / 0.3) keeps H(x) at up to 554 px
+    return skill_aug.policy_for_task("curtains").with_view_sizes(64, 32)
 
 
 def fresh_copy(root: Path, tmp_path: Path) -> Path:
@@ -39,18 +40,18 @@ def fresh_copy(root: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def test_the_store_holds_h_of_every_photo_at_the_working_size(curtains_root, policy, tmp_path):
+def test_the_store_holds_h_of_every_photo_at_the_source_size(curtains_root, policy, tmp_path):
     root = fresh_copy(curtains_root, tmp_path)
     catalog = Catalog.open(root)
     result = prepare(catalog, policy)
-    assert result["photos"] == catalog.n_photos and result["unreadable"] == 0 and result["working_size"] == 166
+    assert result["photos"] == catalog.n_photos and result["unreadable"] == 0 and result["source_size"] == 554
     store = PreparedStore.find(catalog, policy)
     assert store is not None and len(store) == catalog.n_photos
     for index, product in enumerate(catalog):
         for number, path in enumerate(product.paths):
-            expected = policy.preprocess(catalog.read_photos(index, [number], decode_size=166).images[0])
+            expected = policy.preprocess(catalog.read_photos(index, [number], decode_size=554).images[0])
             stored = read_prepared(store.photo(path))
-            assert stored.shape == expected.shape and min(stored.shape[:2]) <= 166
+            assert stored.shape == expected.shape and min(stored.shape[:2]) <= 554
             assert np.abs(stored.astype(int) - expected).mean() < 2.5  # JPEG at quality 95 on fine texture
 
 
@@ -127,7 +128,7 @@ def test_the_cli_prepares_a_catalogue_and_prints_json(curtains_root, tmp_path):
     result = CliRunner().invoke(build_app(), ["data", "prepare", "--data", str(root), "--preset", "cpu", "--json"])
     assert result.exit_code == 0, result.output
     (report,) = json.loads(result.stdout)["prepared"]
-    assert report["policy"] == "curtains" and report["working_size"] == 166  # the category column named the type
+    assert report["policy"] == "curtains" and report["source_size"] == 554  # the category column named the type
     assert report["photos"] == Catalog.open(root).n_photos
     assert Path(report["folder"]).parent == root / PREPARED_FOLDER
     assert os.listdir(Path(report["folder"]))
@@ -141,18 +142,18 @@ def test_a_mixed_catalogue_gets_one_store_per_type_holding_only_its_products(tmp
     from skill_train.train.data import resolve_policies
 
     root = tmp_path / "mixed"
-    write_catalog("dress,curtains", products=6, out=root, seed=0, size=128, photos_min=2, photos_max=2)
+    write_catalog("shirt,curtains", products=6, out=root, seed=0, size=128, photos_min=2, photos_max=2)
     result = CliRunner().invoke(build_app(), ["data", "prepare", "--data", str(root), "--preset", "cpu", "--json"])
     assert result.exit_code == 0, result.output
-    # both types crop and pad alike (the same H at the same size): one store serves both
+    # both types crop and pad alike and zoom in alike (the same H at the same source size): one store serves both
     (report,) = json.loads(result.stdout)["prepared"]
-    assert sorted(report["policy"].split(", ")) == ["curtains", "dress"] and report["photos"] == 12 and report["products"] == 6
+    assert sorted(report["policy"].split(", ")) == ["curtains", "shirt"] and report["photos"] == 12 and report["products"] == 6
     catalog = Catalog.open(root)
     policies = resolve_policies(TrainConfig.from_preset("cpu", data=str(root)), catalog)
     assert len(find_stores(catalog, policies.policies.values())) == 1
     # a type whose H differs gets a store of its own, holding only its products
-    no_h = policies.policies["dress"].replace(preprocess=())
-    prepare(catalog, no_h, products=[i for i, owner in enumerate(policies.products) if owner == "dress"])
+    no_h = policies.policies["shirt"].replace(preprocess=())
+    prepare(catalog, no_h, products=[i for i, owner in enumerate(policies.products) if owner == "shirt"])
     store = PreparedStore.find(catalog, no_h)
     for index, owner in enumerate(policies.products):
-        assert (store.photo(catalog[index].paths[0]) is not None) == (owner == "dress")
+        assert (store.photo(catalog[index].paths[0]) is not None) == (owner == "shirt")
