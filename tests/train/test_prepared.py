@@ -28,7 +28,7 @@ def curtains_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def policy():
-    # the CPU preset's views: working size 166 px; RegionCrop's zoom (1 / 0.3) keeps H(x) at up to 554 px
+    # the CPU preset's views: working size 166 px; RegionCrop's zoom (1 / 0.3, at most 2) keeps H(x) at up to 332 px
     return skill_aug.policy_for_task("curtains").with_view_sizes(64, 32)
 
 
@@ -44,14 +44,14 @@ def test_the_store_holds_h_of_every_photo_at_the_source_size(curtains_root, poli
     root = fresh_copy(curtains_root, tmp_path)
     catalog = Catalog.open(root)
     result = prepare(catalog, policy)
-    assert result["photos"] == catalog.n_photos and result["unreadable"] == 0 and result["source_size"] == 554
+    assert result["photos"] == catalog.n_photos and result["unreadable"] == 0 and result["source_size"] == 332
     store = PreparedStore.find(catalog, policy)
     assert store is not None and len(store) == catalog.n_photos
     for index, product in enumerate(catalog):
         for number, path in enumerate(product.paths):
-            expected = policy.preprocess(catalog.read_photos(index, [number], decode_size=554).images[0])
+            expected = policy.preprocess(catalog.read_photos(index, [number], decode_size=332).images[0])
             stored = read_prepared(store.photo(path))
-            assert stored.shape == expected.shape and min(stored.shape[:2]) <= 554
+            assert stored.shape == expected.shape and min(stored.shape[:2]) <= 332
             assert np.abs(stored.astype(int) - expected).mean() < 2.5  # JPEG at quality 95 on fine texture
 
 
@@ -128,7 +128,7 @@ def test_the_cli_prepares_a_catalogue_and_prints_json(curtains_root, tmp_path):
     result = CliRunner().invoke(build_app(), ["data", "prepare", "--data", str(root), "--preset", "cpu", "--json"])
     assert result.exit_code == 0, result.output
     (report,) = json.loads(result.stdout)["prepared"]
-    assert report["policy"] == "curtains" and report["source_size"] == 554  # the category column named the type
+    assert report["policy"] == "curtains" and report["source_size"] == 332  # the category column named the type
     assert report["photos"] == Catalog.open(root).n_photos
     assert Path(report["folder"]).parent == root / PREPARED_FOLDER
     assert os.listdir(Path(report["folder"]))
