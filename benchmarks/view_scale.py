@@ -8,8 +8,8 @@ size only after the zooming op, so on a photo that has the pixels a close-up is 
 This draws views the way a policy does (H, one A_i draw per source photo, G's crop) on
 synthetic products of each type and reports the share of views enlarged more than 1.5× and the
 median enlargement (view side / shorter side of the crop of the image G crops from; below 1 the
-view is a reduction). ``--no-source-size`` measures the policy as it was before the source size (H(x) at
-the working size), for comparison.
+view is a reduction). ``--no-source-size`` measures each policy with ``source_size: working``
+(H(x) at the working size, as before the source size), for comparison.
 
     python benchmarks/view_scale.py [--types dress shirt shoes] [--products 30] [--json scale.json]
 
@@ -59,17 +59,6 @@ def enlargements(policy, photo_size: int, products: int, draws: int, seed: int =
     return {name: np.asarray(v) for name, v in out.items()}
 
 
-def without_source_size(policy):
-    """``policy`` with H(x) at the working size, as before the source size (its zoom not declared)."""
-    import skill_aug.policy as policy_module
-
-    kept, policy_module.MAX_ZOOM = policy_module.MAX_ZOOM, 1.0
-    try:
-        return policy.replace()
-    finally:
-        policy_module.MAX_ZOOM = kept
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--types", nargs="+", default=None, help="product types (default: every installed one)")
@@ -88,7 +77,7 @@ def main() -> None:
         base = skill_aug.policy_for_task(task)
         for setting, (high, low), photo_size in SETTINGS:
             sized = base.with_view_sizes(high, low)
-            sized = without_source_size(sized) if args.no_source_size else sized
+            sized = sized.replace(source_size="working") if args.no_source_size else sized
             for variant, policy in (("full", sized), ("no local set", sized.replace(local_set=()))):
                 found = enlargements(policy, photo_size, args.products, args.draws)
                 cells = [f"{np.mean(v > 1.5):.2f}" if i == 0 else f"{np.median(v):.2f}"

@@ -106,7 +106,7 @@ class Policy:
         self.spec = spec
         reg = self._registry
         self._preprocess = _SeededPipeline(A.Compose(_build_ops(spec.preprocess, reg)))
-        zooms = [op_zoom(op, reg) for op in spec.local_set]
+        zooms = [op_zoom(op, reg) for op in spec.local_set] if spec.source_size == "auto" else []
         self._zoom = min(max(zooms, default=1.0), MAX_ZOOM)
         #: Position in A_i of its last zooming op (the shrink to the working size follows it), or None.
         self.last_zooming_op: int | None = max((i for i, z in enumerate(zooms) if z > 1.0), default=None)
@@ -182,7 +182,8 @@ class Policy:
     @property
     def zoom(self) -> float:
         """How far A_i can enlarge part of H(x): its zooming ops' deepest ``max_zoom`` (``RegionCrop``:
-        1 / the smallest window), at most ``MAX_ZOOM``; 1 when no op of A_i zooms in."""
+        1 / the smallest window), at most ``MAX_ZOOM``; 1 when no op of A_i zooms in, or when the
+        policy says ``source_size: working``."""
         return self._zoom
 
     @property

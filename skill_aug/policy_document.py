@@ -27,12 +27,12 @@ import numpy as np
 from skill_aug.errors import PolicyError, SkillAugError, first_line
 from skill_aug.plugins import Registry, make_op, suggest
 from skill_aug.spaces import dino_global_space, skill_global_space
-from skill_aug.spec import LOCAL_SET_DRAWS, GlobalSpace, OpSpec, PolicySpec, ViewGroup, derived_working_size
+from skill_aug.spec import LOCAL_SET_DRAWS, SOURCE_SIZES, GlobalSpace, OpSpec, PolicySpec, ViewGroup, derived_working_size
 from skill_aug.yaml_lines import KeyPath, LocatedDocument, merge_documents, read_located_yaml
 
 TOP_LEVEL_KEYS = (
-    "name", "description", "extends", "task", "preprocess", "working_size", "local_set", "local_set_draws",
-    "global_space",
+    "name", "description", "extends", "task", "preprocess", "working_size", "source_size", "local_set",
+    "local_set_draws", "global_space",
 )
 GLOBAL_KEYS = ("base", "high_res", "low_res")
 GROUP_KEYS = ("count", "size", "scale", "ratio", "ops", "per_view")
@@ -79,6 +79,7 @@ def spec_to_document(spec: PolicySpec) -> dict[str, Any]:
         "task": spec.task,
         "preprocess": ops(spec.preprocess),
         "working_size": spec.resolved_working_size,
+        "source_size": spec.source_size,
         "local_set": ops(spec.local_set),
         "local_set_draws": spec.local_set_draws,
         "global_space": {
@@ -455,6 +456,11 @@ def resolve_document(doc: LocatedDocument, registry: Registry, default_name: str
         check.problem(("local_set_draws",), f"local_set_draws = {draws!r} ({' or '.join(LOCAL_SET_DRAWS)}: A_i drawn "
                                             "once per photo and shared by its views, or once per view)")
 
+    source_size = data.get("source_size", SOURCE_SIZES[0])
+    if source_size not in SOURCE_SIZES:
+        check.problem(("source_size",), f"source_size = {source_size!r} ({' or '.join(SOURCE_SIZES)}: H(x) kept "
+                                        "larger for a local set that zooms in, or at the working size)")
+
     name = data.get("name", default_name)
     description = data.get("description", product_type.description if product_type else "")
     if not isinstance(name, str):
@@ -462,7 +468,8 @@ def resolve_document(doc: LocatedDocument, registry: Registry, default_name: str
     if check.problems:
         raise PolicyError(check.problems)
     assert global_space is not None
-    spec = PolicySpec(name, task, preprocess, local_set, global_space, str(description or ""), working_size, draws)
+    spec = PolicySpec(name, task, preprocess, local_set, global_space, str(description or ""), working_size, draws,
+                      source_size)
     return ResolvedPolicy(spec, sources)
 
 

@@ -93,6 +93,10 @@ class Silhouette:
     draw: Callable[..., Any]
 
 
+#: The values of ``PolicySpec.source_size``: ``auto`` keeps H(x) larger for a local set that zooms
+#: in (working size × its zoom, so close-ups hold the photo's pixels); ``working`` keeps it at the
+#: working size (close-ups enlarged, cheapest).
+SOURCE_SIZES = ("auto", "working")
 #: The values of ``PolicySpec.local_set_draws``.
 LOCAL_SET_DRAWS = ("per_photo", "per_view")
 
@@ -113,6 +117,8 @@ class PolicySpec:
     #: How often A_i is drawn for one product: ``per_photo`` (once for x′, once for x″, as
     #: paper Eq. 1–2 write it; the views of one photo share the draw) or ``per_view``.
     local_set_draws: str = "per_photo"
+    #: What H(x) is kept at for A_i (:data:`SOURCE_SIZES`); see :attr:`skill_aug.Policy.source_size`.
+    source_size: str = "auto"
 
     @property
     def resolved_working_size(self) -> int:

@@ -294,3 +294,20 @@ def test_a_close_up_of_a_real_photo_shows_detail_the_working_image_no_longer_has
 
     # the same regions and the same view crops: only where the close-up's pixels came from differs
     assert sharpness(declared) > 1.8 * sharpness(undeclared)  # about 2.7x
+
+
+def test_source_size_working_keeps_h_at_the_working_size_whatever_the_local_set(zoom_registry):
+    policy = resolve({"local_set": [close_up("RegionCrop", 0.5), {"SeenByLocalSet": {"p": 1.0}}],
+                      "source_size": "working", "global_space": CPU_VIEWS}, zoom_registry)
+    assert (policy.zoom, policy.source_size, policy.to_document()["source_size"]) == (1.0, 166, "working")
+    policy([np.full((1500, 1000, 3), 200, np.uint8)], rng=0)
+    assert SEEN["A_i"] == [(124, 83)] * 2
+
+
+def test_an_invalid_source_size_names_the_field_and_the_choices(tmp_path, registry):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: bad\nsource_size: 900\n")
+    with pytest.raises(PolicyError) as err:
+        resolve_policy_file(path, registry)
+    assert err.value.problems == [f"{path}:2: source_size = 900 (auto or working: H(x) kept larger for a local set "
+                                  "that zooms in, or at the working size)"]
