@@ -126,11 +126,17 @@ class Policy:
         return [("high_res", space.high_res), ("low_res", space.low_res)]
 
     def _local_ops(self) -> list[Any]:
-        """A_i's ops, with the shrink to the working size after its last zooming op (if any)."""
+        """A_i's ops, with the shrink to the working size after its last zooming op (if any); a
+        zooming op with a ``min_window`` gets the working size there."""
         from skill_aug.ops import ShrinkToShorterSide
 
         ops = _build_ops(self.spec.local_set, self._registry)
-        if self.last_zooming_op is not None and self.source_size > self.working_size:
+        if self.last_zooming_op is None:
+            return ops
+        for op in ops:
+            if hasattr(op, "min_window"):  # a close-up holds at least the working size of pixels
+                op.min_window = self.working_size
+        if self.source_size > self.working_size:
             ops.insert(self.last_zooming_op + 1, ShrinkToShorterSide(self.working_size))
         return ops
 

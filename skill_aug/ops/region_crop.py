@@ -67,6 +67,10 @@ class RegionCrop(BaseCrop):
 
     # Saved pipelines name the class by its public path, whichever file defines it.
     __module__ = "skill_aug.ops"
+    #: The shortest window side (px) to cut: a policy sets its working size here, so a close-up
+    #: never holds fewer pixels than G's views are cut from (a larger window, a shallower zoom,
+    #: where the image is too small). 0: no floor.
+    min_window = 0
 
     class InitSchema(BaseTransformInitSchema):
         regions: tuple[Region, ...] = Field(min_length=1)
@@ -122,6 +126,9 @@ class RegionCrop(BaseCrop):
         # a sliver of a thin product box holds no design, and grid ops after it divide by its side
         crop_w = min(width, max(MIN_REGION_SIDE, round(side * box_w)))
         crop_h = min(height, max(MIN_REGION_SIDE, round(side * box_h)))
+        if min(crop_w, crop_h) < self.min_window:  # too few pixels for the views: zoom in less
+            grow = self.min_window / min(crop_w, crop_h)
+            crop_w, crop_h = min(width, round(crop_w * grow)), min(height, round(crop_h * grow))
         anchor_x, anchor_y = REGION_ANCHORS[region]
         x_min = round(box_x + anchor_x * (box_w - crop_w) + shift_x * box_w)
         y_min = round(box_y + anchor_y * (box_h - crop_h) + shift_y * box_h)

@@ -282,19 +282,27 @@ def test_an_op_that_does_not_zoom_keeps_h_at_the_working_size(zoom_registry):
     assert SEEN["A_i"] == [(124, 83)] * 2
 
 
-def test_a_close_up_of_a_real_photo_shows_detail_the_working_image_no_longer_has(zoom_registry):
+def test_a_close_up_of_a_real_photo_holds_the_photos_own_detail(zoom_registry):
     photo = np.ascontiguousarray(load_sample_image("china.jpg"))  # 427 x 640, larger than the 166 px working size
-    declared, undeclared = (resolve({"local_set": [close_up(op, 0.3)], "global_space": CPU_VIEWS}, zoom_registry)
-                            for op in ("RegionCrop", "UndeclaredRegionCrop"))
+    height, width = photo.shape[:2]
 
-    def sharpness(policy) -> float:
-        views = [v for seed in range(8) for v in policy([photo], rng=seed).global_views]
-        return float(np.mean([np.abs(cv2.Laplacian(cv2.cvtColor(v, cv2.COLOR_RGB2GRAY), cv2.CV_32F)).mean()
-                              for v in views]))
+    def close_up_of(source_size: str) -> np.ndarray:
+        policy = resolve({"local_set": [close_up("RegionCrop", 0.5)], "source_size": source_size,
+                          "global_space": CPU_VIEWS}, zoom_registry)
+        return policy.pipelines()["local_set"](image=policy.preprocess(photo))["image"]
 
-    # the same regions and the same view crops: only where the close-up's pixels came from differs
-    assert sharpness(declared) > 1.8 * sharpness(undeclared)  # about 2.7x
+    sharp, enlarged = close_up_of("auto"), close_up_of("working")
+    assert sharp.shape[:2] == (166, 249) and enlarged.shape[:2] == (83, 124)
+    # detail (mean |Laplacian|) at the close-up's size, against the centre half of the photo itself
+    centre = photo[round(height / 4):round(height * 3 / 4), round(width / 4):round(width * 3 / 4)]
 
+    def detail(image: np.ndarray) -> float:
+        resized = cv2.resize(image, (249, 166), interpolation=cv2.INTER_AREA if image.shape[0] > 166 else cv2.INTER_LINEAR)
+        return float(np.abs(cv2.Laplacian(cv2.cvtColor(resized, cv2.COLOR_RGB2GRAY), cv2.CV_32F)).mean())
+
+    truth = detail(centre)
+    # about 1.16 (bilinear keeps a little more than area averaging) against about 0.19
+    assert abs(detail(sharp) / truth - 1) < 0.25 and detail(enlarged) / truth < 0.5, (detail(sharp), detail(enlarged), truth)
 
 def test_source_size_working_keeps_h_at_the_working_size_whatever_the_local_set(zoom_registry):
     policy = resolve({"local_set": [close_up("RegionCrop", 0.5), {"SeenByLocalSet": {"p": 1.0}}],
@@ -311,3 +319,14 @@ def test_an_invalid_source_size_names_the_field_and_the_choices(tmp_path, regist
         resolve_policy_file(path, registry)
     assert err.value.problems == [f"{path}:2: source_size = 900 (auto or working: H(x) kept larger for a local set "
                                   "that zooms in, or at the working size)"]
+
+
+@pytest.mark.parametrize("photo_shape, seen", [
+    ((1500, 1000), (248, 166)),  # a 0.25 window of H(x) at 332 px would be 83 px: widened to the working size
+    ((128, 128), (128, 128)),    # a photo smaller than the working size has no pixels to zoom into
+])
+def test_a_close_up_never_holds_fewer_pixels_than_the_working_size(zoom_registry, photo_shape, seen):
+    policy = resolve({"local_set": [close_up("RegionCrop", 0.25), {"SeenByLocalSet": {"p": 1.0}}],
+                      "global_space": CPU_VIEWS}, zoom_registry)
+    policy([np.full((*photo_shape, 3), 200, np.uint8)], rng=0)
+    assert SEEN["A_i"] == [seen] * 2
