@@ -330,3 +330,22 @@ def test_a_close_up_never_holds_fewer_pixels_than_the_working_size(zoom_registry
                       "global_space": CPU_VIEWS}, zoom_registry)
     policy([np.full((*photo_shape, 3), 200, np.uint8)], rng=0)
     assert SEEN["A_i"] == [seen] * 2
+
+
+@pytest.mark.parametrize("task", ["shirt", "shoes", "curtains", "furniture", "wall-art"])
+def test_first_party_close_ups_widen_to_the_whole_small_photo_and_zoom_into_a_large_one(task):
+    from skill_aug.synth import render_product
+
+    for views, photo_size, zooms in (((64, 32), 128, False), ((224, 96), 1024, True)):
+        policy = skill_aug.policy_for_task(task).with_view_sizes(*views)
+        close_up_op = policy.pipelines()["local_set"].transforms[policy.last_zooming_op]
+        close_up_op.p = 1.0
+        for seed in range(4):
+            photo = render_product(task, seed=seed, size=photo_size, n_photos=1)[0][0]
+            h = policy.preprocess(photo, seed)
+            close_up_op.set_random_seed(seed)
+            out = close_up_op(image=h)["image"]
+            if not zooms:  # the CPU preset's 128 px photos hold no close-up of 166 px: the whole H(x)
+                assert np.array_equal(out, h)
+            else:  # a window of at least the 496 px working size, cut from H(x) at up to 992 px
+                assert policy.working_size <= min(out.shape[:2]) and out.shape[:2] != h.shape[:2], out.shape
