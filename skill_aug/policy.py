@@ -29,6 +29,7 @@ from typing import Any, Sequence
 import numpy as np
 import yaml
 
+from skill_aug.errors import PluginError, first_line
 from skill_aug.images import DEFAULT_MIN_SIDE, grow_to_shorter_side, shrink_to_shorter_side
 from skill_aug.plugins import Registry, get_registry, make_op
 from skill_aug.spec import GlobalSpace, OpSpec, ViewGroup
@@ -89,9 +90,19 @@ def _build_ops(ops: Sequence[OpSpec], registry: Registry) -> list[Any]:
 
 def op_zoom(op: OpSpec, registry: Registry) -> float:
     """How far ``op`` can enlarge part of its input (1 for an op that does not zoom in): its
-    class's ``max_zoom(params)`` where it declares one (``RegionCrop`` does)."""
+    class's ``max_zoom(params)`` where it declares one (``RegionCrop`` does).
+
+    Raises :class:`PluginError` (one line) when a plugin's ``max_zoom`` fails or returns no number.
+    """
     declared = getattr(registry.op_class(op.name), "max_zoom", None)
-    return max(1.0, float(declared(op.params))) if callable(declared) else 1.0
+    if not callable(declared):
+        return 1.0
+    try:
+        zoom = float(declared(dict(op.params)))
+    except Exception as err:  # a plugin's method: any failure is the plugin's, reported in one line
+        raise PluginError(f"{op.name}.max_zoom({op.params}) failed: {type(err).__name__}: {first_line(str(err))} "
+                          "(it must return how far the op enlarges, a number >= 1)") from None
+    return max(1.0, zoom) if math.isfinite(zoom) else MAX_ZOOM
 
 
 class Policy:

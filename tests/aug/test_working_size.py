@@ -15,7 +15,7 @@ from sklearn.datasets import load_sample_image
 
 import skill_aug
 from skill_aug import hookimpl
-from skill_aug.errors import PolicyError
+from skill_aug.errors import PluginError, PolicyError
 from skill_aug.images import read_image, shrink_to_shorter_side
 from skill_aug.ops import RegionCrop
 from skill_aug.policy import Policy
@@ -233,11 +233,20 @@ class UndeclaredRegionCrop(RegionCrop):
     max_zoom = None
 
 
+class CarelessRegionCrop(RegionCrop):
+    """RegionCrop whose zoom declaration fails, as a careless plugin's might."""
+
+    @classmethod
+    def max_zoom(cls, params):
+        return "a lot"
+
+
 class ZoomRecorders:
     @hookimpl
     def register_ops(self, register):
         register(SeenByLocalSet)
         register(UndeclaredRegionCrop)
+        register(CarelessRegionCrop)
 
 
 @pytest.fixture
@@ -349,3 +358,10 @@ def test_first_party_close_ups_widen_to_the_whole_small_photo_and_zoom_into_a_la
                 assert np.array_equal(out, h)
             else:  # a window of at least the 496 px working size, cut from H(x) at up to 992 px
                 assert policy.working_size <= min(out.shape[:2]) and out.shape[:2] != h.shape[:2], out.shape
+
+
+def test_a_zoom_declaration_that_fails_is_one_line_naming_the_op(zoom_registry):
+    with pytest.raises(PluginError) as err:
+        resolve({"local_set": [close_up("CarelessRegionCrop", 0.5)], "global_space": CPU_VIEWS}, zoom_registry)
+    message = str(err.value)
+    assert message.startswith("CarelessRegionCrop.max_zoom(") and "ValueError" in message and "\n" not in message
