@@ -115,7 +115,7 @@ def bench_loader(root: Path, size_name: str, workers: int, batch_size: int, batc
         "views": f"2×{policy.high_res_size} + {policy.n_local}×{policy.low_res_size}",
         "size": size_name,
         "working_size": policy.working_size,
-        "source_size": getattr(policy, "source_size", policy.working_size),  # H(x) kept larger for a zooming A_i
+        "source_size": policy.source_size,  # H(x) kept larger for a zooming A_i
         "prepared": prepared,
         "prepare_s": round(prepare_s, 1),
         "workers": workers,

@@ -147,8 +147,8 @@ class Policy:
         for op in ops:
             if hasattr(op, "min_window"):  # a close-up holds at least the working size of pixels
                 op.min_window = self.working_size
-        if self.source_size > self.working_size:
-            ops.insert(self.last_zooming_op + 1, ShrinkToShorterSide(self.working_size))
+        # a zooming op means zoom > 1, so H(x) arrives above the working size: shrink after the op
+        ops.insert(self.last_zooming_op + 1, ShrinkToShorterSide(self.working_size))
         return ops
 
     def _view_compose(self, group: ViewGroup, index: int) -> Any:
