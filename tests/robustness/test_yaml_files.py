@@ -85,6 +85,7 @@ def test_yaml_bombs_and_duplicate_keys_in_a_preset(cli, tmp_path, text, said):
     ("task: dress\nlocal_set:\n  - Affine: {rotate: [-10, .nan], p: 0.5}\n", "Affine.rotate"),
     ("task: dress\nglobal_space:\n  high_res: {count: 64, size: 4096}\n",
      "the views of one product need 3,072 MiB"),
+    ("task: shirt\nsource_size: photo\n", "policy.yaml:2: source_size = 'photo' (auto or working: H(x) kept larger"),
 ])
 def test_values_that_pass_an_ops_own_checks_but_cannot_work_are_refused(cli, tmp_path, text, said):
     policy = tmp_path / "policy.yaml"
