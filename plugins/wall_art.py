@@ -2,13 +2,17 @@
 
 Local set A_wall-art, and why each op is in it:
 
+- ``RegionCrop`` of the centre and the four corners: close views of the motif, its brush
+  or print texture, and the frame / mat at the corners.
 - ``RandomRotate90``: the same print is sold in portrait and landscape and abstract art
   hangs either way; the paper asks for embeddings agnostic to orientation.
 - ``Perspective`` (strong): listings show the piece hanging on a wall, seen at an angle.
 - ``FastIllumination`` (corner): gallery spots and glass glare light one corner more than
   another.
-- ``RegionCrop`` of the centre and the four corners: close views of the motif, its brush
-  or print texture, and the frame / mat at the corners.
+
+``RegionCrop`` comes first: its regions are symmetric under a quarter turn, so rotating
+before or after the close-up draws the same views, and every op after the close-up runs at
+the working size rather than at the source size (twice the side).
 
 No colour op (the global space handles colour). Preprocessing H crops to the piece on its
 background (a no-op for full-bleed scans) and pads it to a square with the background colour.
@@ -22,9 +26,6 @@ from skill_aug import OpSpec, ProductType, hookimpl
 from skill_aug.ops import catalogue_preprocessing, replicate_border
 
 LOCAL_SET = (
-    OpSpec("RandomRotate90", {"p": 0.5}),
-    OpSpec("Perspective", {"scale": (0.03, 0.1), **replicate_border(), "p": 0.4}),
-    OpSpec("FastIllumination", {"mode": "corner", "intensity_range": (0.05, 0.2), "p": 0.3}),
     OpSpec(
         "RegionCrop",
         {
@@ -35,6 +36,9 @@ LOCAL_SET = (
             "p": 0.3,
         },
     ),
+    OpSpec("RandomRotate90", {"p": 0.5}),
+    OpSpec("Perspective", {"scale": (0.03, 0.1), **replicate_border(), "p": 0.4}),
+    OpSpec("FastIllumination", {"mode": "corner", "intensity_range": (0.05, 0.2), "p": 0.3}),
 )
 
 WALL_ART = ProductType(
