@@ -121,6 +121,11 @@ def ensure_trained(spec: RowSpec, cfg: Any, run_dir: Path, log: Callable[[str], 
 
     if RunDir(run_dir).is_finished():
         check_same_budget(run_dir, cfg)
+        if spec.method is not None:  # an untrained backbone saw no views
+            from skill_train.train.data import resolve_policies
+
+            RunDir(run_dir).check_same_views(resolve_policies(cfg).policies.values(),
+                                             "use another --out or remove that run folder")
         return "reused"
     if spec.method is None:
         export_initialisation(cfg, run_dir)

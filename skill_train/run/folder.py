@@ -17,7 +17,7 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from skill_aug.atomic import atomic_write_text
 from skill_train.run.config import ConfigError
@@ -203,6 +203,31 @@ class RunDir:
     def read_summary(self) -> dict[str, Any]:
         """``summary.json`` as a mapping."""
         return json.loads(self.summary.read_text(encoding="utf-8"))
+
+    def views_version(self) -> int:
+        """The view pipeline's version that drew this run's views (``summary.json``; 1 for a run
+        from before versions were recorded, or with no summary)."""
+        if not self.summary.is_file():
+            return 1
+        try:
+            version = self.read_summary().get("views_version", 1)
+        except (OSError, ValueError, AttributeError) as err:
+            raise RunFolderError(f"{self.summary}: unreadable ({type(err).__name__}); remove the run folder "
+                                 "or restore the file") from err
+        return version if isinstance(version, int) and not isinstance(version, bool) else 1
+
+    def check_same_views(self, policies: Iterable[Any], advice: str) -> None:
+        """Raise :class:`RunFolderError` if a change of the view pipeline since this run was trained
+        alters what ``policies`` draw (:mod:`skill_aug.views_version`); ``advice`` ends the message."""
+        from skill_aug.views_version import changes_since
+
+        policies = list(policies)
+        changes = changes_since(self.views_version(), policies)
+        if changes:
+            names = ", ".join(sorted({p.spec.name for p in policies if changes[0].alters(p)}))
+            raise RunFolderError(
+                f"{self}: trained before a change of the views ({changes[0].date}: {changes[0].what}), "
+                f"which alters those of policy {names}; {advice}")
 
     # -- writing ---------------------------------------------------------------------------
     def create(self) -> "RunDir":

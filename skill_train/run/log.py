@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from skill_aug.atomic import atomic_write_text
+from skill_aug.views_version import VIEWS_VERSION
 from skill_train.run.folder import RunDir
 
 
@@ -145,7 +146,7 @@ def run_summary(
 ) -> dict[str, Any]:
     """The run's ``summary.json``: its status, the last step's loss and method statistics (``last``),
     the method's own figures (``Method.summary``), throughput, times, where it ran (with the peak GPU
-    memory this process allocated, on CUDA) and the k-NN check.
+    memory this process allocated, on CUDA), the k-NN check and the view pipeline's version.
 
     A run folder holding an untrained backbone (``method`` None, no steps) has the same keys.
     """
@@ -157,6 +158,7 @@ def run_summary(
         "images_per_s": images_per_s, "train_time_s": train_time_s, "wall_time_s": wall_time_s,
         "device": device, "world_size": world_size, "precision": precision,
         "peak_gpu_memory_gib": peak_gpu_memory_gib, "knn": knn,
+        "views_version": VIEWS_VERSION,  # reuse and resume refuse a run whose views the code now draws otherwise
     }
 
 

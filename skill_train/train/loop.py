@@ -258,6 +258,8 @@ def _train(cfg: TrainConfig, ctx: DistContext, data: TrainData, run: RunDir, wal
     start_step = 0
     if resume_state is not None:
         start_step = check_resume_state(resume_state, run.checkpoint, total_steps, ctx.world_size)
+        run.check_same_views(data.policies.policies.values(),
+                             "start a new run with another --out (resuming would mix two kinds of views)")
         if start_step >= stop_at:
             raise ConfigError(f"{run} is already at step {start_step} of {stop_at}: nothing left to train "
                               f"(raise --epochs or --max-steps)")

@@ -15,12 +15,15 @@ from skill_aug import load_policy, policy_for_task
 from skill_aug.catalog import Catalog
 from skill_aug.images import grey_rgb, read_image
 from skill_aug.synth import write_catalog
+from skill_aug.views_version import VIEWS_VERSION
 from skill_train.cli import eval as cli_eval
 from skill_train.compare.runs import compare
 from skill_train.eval.embed import embed_run
 from skill_train.eval.errors import EvaluationError
 from skill_train.compare.rows import RowSpec, low_colour_space, select, standard_rows
 from skill_train.eval.search import index_path, search, top_k
+from skill_train.run.folder import RunDir, RunFolderError
+from skill_train.train.loop import train
 
 TINY = {
     "method": "dino", "arch": "vit_tiny_patch16_224",
@@ -99,6 +102,59 @@ def test_a_run_is_reused_for_the_same_policy_from_another_file_only(setup, tmp_p
         compare("dress", root / "out", data=str(root / "data"), preset=str(preset),
                 rows=[RowSpec("skill", "SkiLL", str(other))], attributes=("pattern",), device="cpu",
                 log=lambda _: None)
+
+
+def _legacy_copy(setup, tmp_path, policy=None):
+    """The trained SkiLL run copied to ``tmp_path/out/skill`` as a run from before views were versioned,
+    its config naming ``policy`` (a file) when given."""
+    root, _, _, _ = setup
+    run = tmp_path / "out" / "skill"
+    shutil.copytree(root / "out" / "skill", run)
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary.pop("views_version") == VIEWS_VERSION
+    (run / "summary.json").write_text(json.dumps(summary))
+    if policy is not None:
+        config = yaml.safe_load((run / "config.yaml").read_text())
+        config["policy"] = str(policy)
+        (run / "config.yaml").write_text(yaml.safe_dump(config))
+    return run
+
+
+def test_a_run_is_not_reused_when_its_views_have_changed_since(setup, tmp_path):
+    root, preset, _, _ = setup
+    kwargs = dict(data=str(root / "data"), preset=str(preset), attributes=("pattern",), device="cpu",
+                  log=lambda _: None)
+    close_ups = tmp_path / "dress-close-ups.yaml"  # a zooming op: the source size changed its views
+    close_ups.write_text("extends: dress\nname: dress-close-ups\nlocal_set:\n- RegionCrop: {p: 0.5}\n")
+    run = _legacy_copy(setup, tmp_path, close_ups)
+    with pytest.raises(RunFolderError, match=r"trained before a change of the views \(2026-12-04: close-ups cut "
+                                             r"from H\(x\) at the source size.*policy dress-close-ups; use another --out"):
+        compare("dress", tmp_path / "out", rows=[RowSpec("skill", "SkiLL", str(close_ups))], **kwargs)
+    assert not (tmp_path / "out" / "comparison.json").exists()
+    summary = json.loads((run / "summary.json").read_text())
+    (run / "summary.json").write_text(json.dumps({**summary, "views_version": VIEWS_VERSION}))
+    again = compare("dress", tmp_path / "out", rows=[RowSpec("skill", "SkiLL", str(close_ups))], **kwargs)
+    assert [r["action"] for r in again["rows"]] == ["reused"]
+
+
+def test_a_run_whose_views_are_unchanged_is_reused_whatever_its_version(setup, tmp_path):
+    root, preset, _, _ = setup
+    _legacy_copy(setup, tmp_path)  # dress has no zooming op: version 1 drew what version 2 draws
+    again = compare("dress", tmp_path / "out", data=str(root / "data"), preset=str(preset),
+                    rows=[RowSpec("skill", "SkiLL")], attributes=("pattern",), device="cpu", log=lambda _: None)
+    assert [r["action"] for r in again["rows"]] == ["reused"]
+
+
+def test_resuming_a_run_whose_views_have_changed_is_refused_before_anything_is_written(setup, tmp_path):
+    close_ups = tmp_path / "dress-close-ups.yaml"
+    close_ups.write_text("extends: dress\nname: dress-close-ups\nlocal_set:\n- RegionCrop: {p: 0.5}\n")
+    run = _legacy_copy(setup, tmp_path, close_ups)
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    cfg = RunDir(run).load_config().replace(out=str(run), resume=True, epochs=2)
+    with pytest.raises(RunFolderError, match=r"trained before a change of the views .*policy dress-close-ups; "
+                                             r"start a new run with another --out"):
+        train(cfg)
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
 
 
 def test_grey_input_shows_the_backbone_the_grey_photo_and_is_cached_apart(setup, tmp_path):
