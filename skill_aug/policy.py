@@ -92,17 +92,23 @@ def op_zoom(op: OpSpec, registry: Registry) -> float:
     """How far ``op`` can enlarge part of its input (1 for an op that does not zoom in): its
     class's ``max_zoom(params)`` where it declares one (``RegionCrop`` does).
 
-    Raises :class:`PluginError` (one line) when a plugin's ``max_zoom`` fails or returns no number.
+    Infinity (no bound) counts as ``MAX_ZOOM``. Raises :class:`PluginError` (one line) when a plugin's
+    ``max_zoom`` fails or returns no number (NaN included).
     """
-    declared = getattr(registry.op_class(op.name), "max_zoom", None)
+    cls = registry.op_class(op.name)
+    declared = getattr(cls, "max_zoom", None)
     if not callable(declared):
         return 1.0
     try:
         zoom = float(declared(dict(op.params)))
+        if math.isnan(zoom):
+            raise ValueError("returned NaN")
     except Exception as err:  # a plugin's method: any failure is the plugin's, reported in one line
+        plugin = registry.plugin_of(cls.__module__)
+        origin = f" (a bug of {plugin.label()})" if plugin is not None else ""
         raise PluginError(f"{op.name}.max_zoom({op.params}) failed: {type(err).__name__}: {first_line(str(err))} "
-                          "(it must return how far the op enlarges, a number >= 1)") from None
-    return max(1.0, zoom) if math.isfinite(zoom) else MAX_ZOOM
+                          f"(it must return how far the op enlarges, a number >= 1){origin}") from None
+    return max(1.0, min(zoom, MAX_ZOOM))
 
 
 class Policy:

@@ -86,6 +86,23 @@ MODULES = {
                 register(ProductType(op.__name__.lower(), op.__name__,
                                      local_set=(OpSpec(op.__name__, {"p": 1.0}),)))
     """,
+    "badzoom": """
+        from skill_aug import OpSpec, ProductType, hookimpl
+        from skill_aug.ops import RegionCrop
+
+        class HalfDoneCrop(RegionCrop):
+            @classmethod
+            def max_zoom(cls, params):
+                return 1 / (params["size_range"][0] - 0.5)  # 0 for the default window
+
+        @hookimpl
+        def register_ops(register):
+            register(HalfDoneCrop)
+
+        @hookimpl
+        def register_product_types(register):
+            register(ProductType("lamp", "Lamps", local_set=(OpSpec("HalfDoneCrop", {"size_range": (0.5, 0.8), "p": 0.5}),)))
+    """,
     "noimport": """
         import a_module_that_is_not_installed  # noqa: F401
     """,
@@ -249,6 +266,18 @@ def test_an_op_that_raises_while_augmenting_is_one_line_naming_the_plugin(envs, 
                            "augmenting (the plugin's bug")
     debug = run(envs["badops"], "preview", "--task", "crashing", "--out", str(tmp_path / "c.png"), "--debug")
     assert "Traceback" in debug.stderr and "boom while augmenting" in debug.stderr
+
+
+def test_a_zoom_declaration_that_fails_is_one_line_naming_the_plugin(envs, tmp_path):
+    for args in (["show", "--task", "lamp"], ["preview", "--task", "lamp", "--out", str(tmp_path / "x.png")]):
+        result = run(envs["badzoom"], *args)
+        line = one_line(result.stderr)
+        assert result.returncode == 2 and line.startswith("error: HalfDoneCrop.max_zoom({'regions': "), line
+        assert line.endswith("'size_range': [0.5, 0.8], 'jitter': 0.1, 'reference': 'product', 'threshold': 25.0, "
+                             "'p': 0.5}) failed: ZeroDivisionError: float division by zero (it must return how far "
+                             "the op enlarges, a number >= 1) (a bug of plugin 'badzoom' (skill-plugin-badzoom 0.2.0))")
+    assert not (tmp_path / "x.png").exists()
+    first_party_still_works(envs["badzoom"], tmp_path, [])
 
 
 def test_first_party_types_train_beside_a_broken_plugin(envs, tiny_run, tmp_path):

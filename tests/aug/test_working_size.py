@@ -241,12 +241,30 @@ class CarelessRegionCrop(RegionCrop):
         return "a lot"
 
 
+class NanRegionCrop(RegionCrop):
+    """RegionCrop whose zoom declaration computes NaN (e.g. 0 / 0 on an empty size range)."""
+
+    @classmethod
+    def max_zoom(cls, params):
+        return float("nan")
+
+
+class UnboundedRegionCrop(RegionCrop):
+    """RegionCrop that declares no bound on its zoom."""
+
+    @classmethod
+    def max_zoom(cls, params):
+        return float("inf")
+
+
 class ZoomRecorders:
     @hookimpl
     def register_ops(self, register):
         register(SeenByLocalSet)
         register(UndeclaredRegionCrop)
         register(CarelessRegionCrop)
+        register(NanRegionCrop)
+        register(UnboundedRegionCrop)
 
 
 @pytest.fixture
@@ -360,8 +378,14 @@ def test_first_party_close_ups_widen_to_the_whole_small_photo_and_zoom_into_a_la
                 assert policy.working_size <= min(out.shape[:2]) and out.shape[:2] != h.shape[:2], out.shape
 
 
-def test_a_zoom_declaration_that_fails_is_one_line_naming_the_op(zoom_registry):
+@pytest.mark.parametrize("op", ["CarelessRegionCrop", "NanRegionCrop"])
+def test_a_zoom_declaration_that_fails_is_one_line_naming_the_op(zoom_registry, op):
     with pytest.raises(PluginError) as err:
-        resolve({"local_set": [close_up("CarelessRegionCrop", 0.5)], "global_space": CPU_VIEWS}, zoom_registry)
+        resolve({"local_set": [close_up(op, 0.5)], "global_space": CPU_VIEWS}, zoom_registry)
     message = str(err.value)
-    assert message.startswith("CarelessRegionCrop.max_zoom(") and "ValueError" in message and "\n" not in message
+    assert message.startswith(f"{op}.max_zoom(") and "ValueError" in message and "\n" not in message
+
+
+def test_an_unbounded_zoom_is_the_cap(zoom_registry):
+    policy = resolve({"local_set": [close_up("UnboundedRegionCrop", 0.5)], "global_space": CPU_VIEWS}, zoom_registry)
+    assert (policy.zoom, policy.last_zooming_op) == (2.0, 0)
