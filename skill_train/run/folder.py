@@ -219,10 +219,14 @@ class RunDir:
     def check_same_views(self, policies: Iterable[Any], advice: str) -> None:
         """Raise :class:`RunFolderError` if a change of the view pipeline since this run was trained
         alters what ``policies`` draw (:mod:`skill_aug.views_version`); ``advice`` ends the message."""
-        from skill_aug.views_version import changes_since
+        from skill_aug.views_version import VIEWS_VERSION, changes_since
 
         policies = list(policies)
-        changes = changes_since(self.views_version(), policies)
+        version = self.views_version()
+        if version > VIEWS_VERSION:
+            raise RunFolderError(f"{self}: trained by a newer skill-aug (views version {version}; this one draws "
+                                 f"version {VIEWS_VERSION}); upgrade skill-aug, or {advice}")
+        changes = changes_since(version, policies)
         if changes:
             names = ", ".join(sorted({p.spec.name for p in policies if changes[0].alters(p)}))
             raise RunFolderError(

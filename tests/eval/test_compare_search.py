@@ -135,6 +135,11 @@ def test_a_run_is_not_reused_when_its_views_have_changed_since(setup, tmp_path):
     (run / "summary.json").write_text(json.dumps({**summary, "views_version": VIEWS_VERSION}))
     again = compare("dress", tmp_path / "out", rows=[RowSpec("skill", "SkiLL", str(close_ups))], **kwargs)
     assert [r["action"] for r in again["rows"]] == ["reused"]
+    # a run from a newer release draws views this code does not know: refused whatever its policy
+    (run / "summary.json").write_text(json.dumps({**summary, "views_version": VIEWS_VERSION + 1}))
+    with pytest.raises(RunFolderError, match=rf"trained by a newer skill-aug \(views version {VIEWS_VERSION + 1}; "
+                                             rf"this one draws version {VIEWS_VERSION}\); upgrade skill-aug, or use"):
+        compare("dress", tmp_path / "out", rows=[RowSpec("skill", "SkiLL", str(close_ups))], **kwargs)
 
 
 def test_a_run_whose_views_are_unchanged_is_reused_whatever_its_version(setup, tmp_path):
