@@ -84,7 +84,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Linear / non-linear probes (Acc, R@90, R@95), k-NN, held-out product retrieval and colour entropy."""
         from skill_train.eval.from_run import run_eval
-        from skill_train.eval.report import attribute_table, by_category_table, entropy_table, retrieval_line, write_json
+        from skill_train.eval.report import (attribute_table, by_category_table, confusion_lines, entropy_table,
+                                             retrieval_line, write_json)
 
         if json_out:
             check_writable(json_out, "--json")
@@ -97,6 +98,8 @@ def register(app: typer.Typer) -> None:
                       f"of {split['train_groups'] + split['test_groups']} {split['group_by']} groups"
                       f"{_skipped(result['source']['embedding'])}")
         console.print(attribute_table(result))
+        for line in confusion_lines(result):
+            console.print(line, soft_wrap=True)  # one line per attribute, for grep
         console.print(retrieval_line(result))
         console.print(entropy_table(result))
         if result.get("by_category"):

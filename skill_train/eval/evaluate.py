@@ -23,7 +23,7 @@ from skill_train.eval.colors import color_column, colors_from_attributes, colors
 from skill_train.eval.embeddings import EmbeddingTable
 from skill_train.eval.errors import EvaluationError
 from skill_train.eval.knn import knn_predict
-from skill_train.eval.metrics import accuracy, chance_level, color_entropy, recall_at_precision
+from skill_train.eval.metrics import accuracy, chance_level, color_entropy, recall_at_precision, top_confusions
 from skill_train.eval.probes import ProbeConfig, fit_probe
 from skill_train.eval.retrieval import product_retrieval
 from skill_train.eval.splits import Split, group_split, row_groups
@@ -98,6 +98,7 @@ def evaluate_attribute(
         "accuracy": accuracy(labels[test], predicted),
         "k": settings.knn_k,
         "temperature": settings.knn_temperature,
+        "confusions": top_confusions(labels[test], predicted),  # which classes the embedding merges
     }
     step("knn")
     return out

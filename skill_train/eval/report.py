@@ -85,6 +85,18 @@ def by_category_table(result: dict) -> Table:
     return table
 
 
+def confusion_lines(result: dict, n: int = 3) -> list[str]:
+    """Per attribute, the k-NN's ``n`` most frequent mistakes on the held-out rows: which classes the
+    embedding merges (an op that teaches the wrong invariance shows here first)."""
+    lines = []
+    for name, block in result["attributes"].items():
+        confusions = block.get("knn", {}).get("confusions") or []
+        if confusions:
+            shown = ", ".join(f"{c['true']} → {c['predicted']} {c['count']} ({pct(c['share'])} %)" for c in confusions[:n])
+            lines.append(f"{name}, most confused by k-NN (true → found, rows, share of the true class): {shown}")
+    return lines
+
+
 def retrieval_line(result: dict) -> str:
     """One line for the label-free score: held-out product retrieval R@1 and mAP, beside chance."""
     block = result.get("retrieval") or {}

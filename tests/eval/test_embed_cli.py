@@ -85,6 +85,12 @@ def test_cli_embed_then_eval_from_file(app, run_dir, catalogue, tmp_path):
     assert set(data["attributes"]["pattern"]["linear"]) >= {"accuracy", "r@90", "r@95"}
     assert data["source"]["data"] == str(catalogue)
     assert data["split"]["train_rows"] + data["split"]["test_rows"] == 36
+    # the k-NN's mistakes, most frequent first, one line per attribute
+    confusions = data["attributes"]["pattern"]["knn"]["confusions"]
+    assert ("pattern, most confused by k-NN" in result.output) == bool(confusions)
+    if confusions:
+        first = confusions[0]
+        assert f"{first['true']} → {first['predicted']} {first['count']} (" in result.output
 
 
 def test_cli_eval_checkpoint_uses_the_run_split(app, run_dir, catalogue, tmp_path):

@@ -14,12 +14,14 @@ from skill_train.eval.splits import group_split, row_groups
 from conftest import COLOURS, PATTERNS
 
 
-def _table(catalog: Catalog, encode: str, seed: int = 0) -> EmbeddingTable:
-    """One row per photo; the embedding encodes the product's pattern or its colour, plus noise."""
+def _table(catalog: Catalog, encode: str, seed: int = 0, merge: dict[str, str] | None = None) -> EmbeddingTable:
+    """One row per photo; the embedding encodes the product's pattern or its colour, plus noise
+    (``merge`` encodes some patterns as others)."""
     rng = np.random.default_rng(seed)
     ids, paths, rows = [], [], []
     for product in catalog:
         key = product.attributes["pattern"] if encode == "pattern" else product.product_id.split("-")[-1]
+        key = (merge or {}).get(key, key)
         axis = (PATTERNS if encode == "pattern" else tuple(COLOURS)).index(key)
         for path in product.paths:
             ids.append(product.product_id)
@@ -29,6 +31,17 @@ def _table(catalog: Catalog, encode: str, seed: int = 0) -> EmbeddingTable:
 
 
 SETTINGS = EvalSettings(attributes=("pattern",), test_fraction=0.34, seed=1)
+
+
+def test_the_knn_names_the_classes_an_embedding_merges(catalogue):
+    catalog = Catalog.open(catalogue)
+    merged, into = PATTERNS[1], PATTERNS[0]
+    result = evaluate(_table(catalog, "pattern", merge={merged: into}), catalog, SETTINGS)
+    knn = result["attributes"]["pattern"]["knn"]
+    assert knn["accuracy"] < 1.0 and knn["confusions"]
+    assert all({c["true"], c["predicted"]} == {merged, into} for c in knn["confusions"])
+    assert sum(c["count"] for c in knn["confusions"]) == round((1 - knn["accuracy"]) * result["attributes"]["pattern"]["n_test"])
+    assert all(0 < c["share"] <= 1 for c in knn["confusions"])
 
 
 def test_pattern_embeddings_are_perfect_and_colour_agnostic(catalogue):
@@ -45,7 +58,7 @@ def test_pattern_embeddings_are_perfect_and_colour_agnostic(catalogue):
     for kind in ("linear", "nonlinear"):
         assert block[kind]["accuracy"] == 1.0
         assert block[kind]["r@90"] == 1.0 and block[kind]["r@95"] == 1.0
-    assert block["knn"] == {"accuracy": 1.0, "k": 20, "temperature": 0.07}
+    assert block["knn"] == {"accuracy": 1.0, "k": 20, "temperature": 0.07, "confusions": []}
     assert block["n_test"] == len(split.test) and block["n_classes"] == 4
     _, counts = np.unique(patterns[split.test], return_counts=True)
     assert block["chance"] == pytest.approx(counts.max() / len(split.test))  # the best constant guess

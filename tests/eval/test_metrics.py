@@ -144,3 +144,17 @@ def test_collapsed_embeddings_reach_the_maximum_entropy():
     assert result.k == 1
     assert result.mean == pytest.approx(result.marginal)
     assert result.normalized == pytest.approx(1.0)
+
+
+def test_top_confusions_counts_each_mistake_against_its_true_class():
+    from skill_train.eval.metrics import top_confusions
+
+    y_true = ["h", "h", "h", "h", "v", "v", "c", "c"]
+    y_pred = ["c", "c", "h", "v", "v", "c", "c", "c"]
+    assert top_confusions(y_true, y_pred) == [
+        {"true": "h", "predicted": "c", "count": 2, "share": 0.5},
+        {"true": "h", "predicted": "v", "count": 1, "share": 0.25},
+        {"true": "v", "predicted": "c", "count": 1, "share": 0.5},
+    ]
+    assert top_confusions(y_true, y_pred, n=1)[0]["count"] == 2
+    assert top_confusions(["a", "b"], ["a", "b"]) == []
