@@ -93,6 +93,25 @@ def same_policy(run_dir: Path, cfg: Any) -> bool:
     return content(saved.first) == content(wanted)
 
 
+def check_same_views(run_dir: Path, cfg: Any) -> None:
+    """Raise if a change of the view pipeline since the run in ``run_dir`` was trained alters its views.
+
+    The policies come from the run's own ``policy.yaml`` (they drew its views, and reading them indexes
+    no catalogue); from ``cfg`` only when that file no longer loads (e.g. a plugin renamed an op).
+    """
+    from skill_aug.errors import SkillAugError
+    from skill_train.train.data import resolve_policies
+
+    run = RunDir(run_dir)
+    try:
+        policies = run.load_policies()
+    except (SkillAugError, OSError):
+        policies = None
+    if policies is None:
+        policies = resolve_policies(cfg)
+    run.check_same_views(policies.policies.values(), "use another --out or remove that run folder")
+
+
 def export_initialisation(cfg: Any, run_dir: Path) -> None:
     """A run folder holding the backbone exactly as training would start it (no training)."""
     from skill_train.models.backbone import backbone_config
@@ -122,10 +141,7 @@ def ensure_trained(spec: RowSpec, cfg: Any, run_dir: Path, log: Callable[[str], 
     if RunDir(run_dir).is_finished():
         check_same_budget(run_dir, cfg)
         if spec.method is not None:  # an untrained backbone saw no views
-            from skill_train.train.data import resolve_policies
-
-            RunDir(run_dir).check_same_views(resolve_policies(cfg).policies.values(),
-                                             "use another --out or remove that run folder")
+            check_same_views(run_dir, cfg)
         return "reused"
     if spec.method is None:
         export_initialisation(cfg, run_dir)

@@ -23,6 +23,7 @@ from skill_train.eval.errors import EvaluationError
 from skill_train.compare.rows import RowSpec, low_colour_space, select, standard_rows
 from skill_train.eval.search import index_path, search, top_k
 from skill_train.run.folder import RunDir, RunFolderError
+from skill_train.train.data import resolve_policies
 from skill_train.train.loop import train
 
 TINY = {
@@ -117,6 +118,7 @@ def _legacy_copy(setup, tmp_path, policy=None):
         config = yaml.safe_load((run / "config.yaml").read_text())
         config["policy"] = str(policy)
         (run / "config.yaml").write_text(yaml.safe_dump(config))
+        RunDir(run).write_policy(resolve_policies(RunDir(run).load_config()))  # as training records it
     return run
 
 
