@@ -11,6 +11,7 @@ Definitions (docs/evaluation.md has them in full):
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -40,13 +41,11 @@ def chance_level(labels: Sequence) -> float:
 def top_confusions(y_true: Sequence, y_pred: Sequence, n: int = 5) -> list[dict[str, object]]:
     """The ``n`` most frequent mistakes, most first (ties by label): each ``true`` label, the ``predicted``
     one, how many rows (``count``) and their ``share`` of the rows of that true label."""
-    y_true, y_pred = np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str)
-    wrong = y_true != y_pred
-    pairs, counts = np.unique(np.stack([y_true[wrong], y_pred[wrong]], axis=1), axis=0, return_counts=True) \
-        if wrong.any() else (np.empty((0, 2), dtype=str), np.empty(0, dtype=int))
-    order = sorted(range(len(counts)), key=lambda i: (-counts[i], pairs[i][0], pairs[i][1]))[:n]
-    return [{"true": str(pairs[i][0]), "predicted": str(pairs[i][1]), "count": int(counts[i]),
-             "share": float(counts[i] / np.sum(y_true == pairs[i][0]))} for i in order]
+    y_true, y_pred = [str(y) for y in y_true], [str(y) for y in y_pred]
+    totals = Counter(y_true)
+    mistakes = Counter((t, p) for t, p in zip(y_true, y_pred) if t != p)
+    ranked = sorted(mistakes.items(), key=lambda item: (-item[1], item[0]))[:n]
+    return [{"true": t, "predicted": p, "count": count, "share": count / totals[t]} for (t, p), count in ranked]
 
 
 def binary_recall_at_precision(is_positive: np.ndarray, scores: np.ndarray, precision: float) -> float:
