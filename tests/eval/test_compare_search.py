@@ -144,6 +144,18 @@ def test_a_run_is_not_reused_when_its_views_have_changed_since(setup, tmp_path):
         compare("dress", tmp_path / "out", rows=[RowSpec("skill", "SkiLL", str(close_ups))], **kwargs)
 
 
+def test_a_run_whose_policy_file_no_longer_loads_is_checked_with_the_configured_policy(setup, tmp_path):
+    root, preset, _, _ = setup
+    close_ups = tmp_path / "dress-close-ups.yaml"
+    close_ups.write_text("extends: dress\nname: dress-close-ups\nlocal_set:\n- RegionCrop: {p: 0.5}\n")
+    run = _legacy_copy(setup, tmp_path, close_ups)
+    (run / "policy.yaml").write_text("local_set:\n- OpNoLongerInstalled: {p: 1.0}\n")
+    with pytest.raises(RunFolderError, match=r"trained before a change of the views .*policy dress-close-ups"):
+        compare("dress", tmp_path / "out", data=str(root / "data"), preset=str(preset),
+                rows=[RowSpec("skill", "SkiLL", str(close_ups))], attributes=("pattern",), device="cpu",
+                log=lambda _: None)
+
+
 def test_a_run_whose_views_are_unchanged_is_reused_whatever_its_version(setup, tmp_path):
     root, preset, _, _ = setup
     _legacy_copy(setup, tmp_path)  # dress has no zooming op: version 1 drew what version 2 draws

@@ -160,3 +160,27 @@ def test_a_fresh_process_gives_the_same_one_line(catalogue, workdir, tmp_path):
     result = fresh_process("skill_train", *train_args(catalogue, workdir, "--out", out, "--lr", "inf"))
     assert_refused(result, "--lr inf")
     assert result.code == 2 and not out.exists()
+
+
+def test_resuming_a_run_whose_views_changed_since_is_one_line_and_changes_nothing(cli, finished_run, tmp_path):
+    import json
+
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    close_ups = tmp_path / "close-ups.yaml"  # a zooming op: version 2 (the source size) changed its views
+    close_ups.write_text("name: close-ups\nglobal_space:\n  base: dino\nlocal_set:\n- RegionCrop: {p: 0.5}\n")
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    (run / "config.yaml").write_text(yaml.safe_dump({**config, "policy": str(close_ups)}))
+    summary = json.loads((run / "summary.json").read_text())
+    del summary["views_version"]  # as a run from before versions were recorded
+    (run / "summary.json").write_text(json.dumps(summary))
+    before = tree_hashes(run)
+    assert_refused(cli("skill", "train", "--resume", run, "--max-steps", 2), str(run),
+                   "trained before a change of the views (2026-12-04", "policy close-ups",
+                   "start a new run with another --out")
+    assert tree_hashes(run) == before
+    # the run's own G-only policy has no zooming op: the same record resumes
+    (run / "config.yaml").write_text(yaml.safe_dump(config))
+    result = cli("skill", "train", "--resume", run, "--max-steps", 2)
+    assert result.code == 0, result.stderr
+    assert json.loads((run / "summary.json").read_text())["views_version"] == 2
